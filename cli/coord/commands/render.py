@@ -1,0 +1,107 @@
+"""Text renderings of reports (the JSON documents are the contract; these are views)."""
+
+from __future__ import annotations
+
+from coord import console
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def run_summary(report: dict) -> None:
+    rows = []
+    for name, m in report["conditions"].items():
+        if not m.get("games"):
+            continue
+        rows.append(
+            [
+                name,
+                m["games"],
+                _pct(m["joint_efficiency"]),
+                _pct(m["optimal_rate"]),
+                _pct(m["annulled_rate"]),
+                _pct(m["fair_share"]),
+                _pct(m["solo_efficiency"]),
+                f"{m['drift_events']:.1f}",
+            ]
+        )
+    console.table(
+        "Per condition (means over games; joint = joint efficiency, fair = "
+        "fair-share, solo = solo efficiency, drift = ledger drift events)",
+        ["condition", "games", "joint", "optimal", "annulled", "fair", "solo", "drift"],
+        rows,
+    )
+    if report["gaps"]:
+        console.out().print()
+        console.table(
+            "Gap decomposition (joint efficiency)",
+            ["gap", "from", "to", "before", "after", "Δ"],
+            [
+                [
+                    g["gap"],
+                    g["from"],
+                    g["to"],
+                    _pct(g["from_value"]),
+                    _pct(g["to_value"]),
+                    f"{100 * g['delta']:+.1f}",
+                ]
+                for g in report["gaps"]
+            ],
+        )
+    exp = report["expectations"]
+    if exp["passed"] or exp["failed"]:
+        console.out().print()
+        console.out().print(
+            f"expectations: {exp['passed']} passed, {exp['failed']} failed", markup=False
+        )
+        shown = 0
+        for run in report["runs"]:
+            for e in run["expectations"]:
+                if not e["ok"] and shown < 10:
+                    shown += 1
+                    console.out().print(
+                        f"  FAILED {run['condition']} seed {run['seed']}: "
+                        f"{e['expr']} (measured {e['value']:.4g})",
+                        markup=False,
+                    )
+    folders = sorted({r["transcript"].rsplit("/", 2)[0] for r in report["runs"]})
+    if folders:
+        console.info(f"transcripts: {', '.join(folders)}")
+
+
+def solve_table(report: dict) -> None:
+    rows = []
+    for i in report["instances"]:
+        plan = "; ".join(
+            f"{agent}: " + (", ".join(f"{p}×{n}" for p, n in side["runs"].items()) or "nothing")
+            for agent, side in i["optimal_plan"].items()
+        )
+        rows.append(
+            [
+                i["id"],
+                i["v1"],
+                i["v2"],
+                i["combined"],
+                i["collab_max"],
+                f"{i['mc_ratio']:.3f}",
+                i["optimal_paths"],
+                plan,
+            ]
+        )
+    console.table(
+        None,
+        ["instance", "v1", "v2", "combined", "collab_max", "M/C", "optimal", "one optimal plan"],
+        rows,
+    )
+
+
+def demo_intro() -> None:
+    console.info(
+        "coord demo — two agents share scarce resources for private projects (arXiv 2605.01750).\n"
+        "Alone, each finds its optimum (the `oracle` condition). Paired, typical negotiators\n"
+        "anchor, split evenly, lose the thread or mislabel what they agreed, and miss the joint\n"
+        "optimum. `grounded` agents — share projects, propose by ledger id, commit explicitly,\n"
+        "follow the agreement — close the gap. All agents are built-in policies: no key, no "
+        "network."
+    )

@@ -1,0 +1,96 @@
+"""`coord run` and `coord demo`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from coord.commands import _state
+
+
+class RunFormat(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+HEADLINE = "negotiation/scarce-0.5"
+
+
+def run(
+    scenarios: list[str] = typer.Argument(
+        ..., help="Scenario files, or bundled names (`coord scenarios list`)."
+    ),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Transcript folder [default: runs/<scenario>/<timestamp>/]."
+    ),
+    fmt: RunFormat = typer.Option(RunFormat.text, "--format", "-f", help="Report format."),
+    agent: list[str] = typer.Option(
+        None,
+        "--agent",
+        help="NAME=BACKEND: override an agent's backend (repeatable), e.g. bob=policy/grounded.",
+    ),
+    seed: list[int] = typer.Option(
+        None, "--seed", help="Seeds to run instead of the file's (repeatable)."
+    ),
+    repeat: int = typer.Option(None, "--repeat", min=1, help="Repeats per seed."),
+    condition: list[str] = typer.Option(
+        None, "--condition", "-c", help="Run only these conditions (repeatable)."
+    ),
+) -> None:
+    """Run every condition × seed × repeat of the scenarios; one transcript per game.
+
+    Prints a summary per condition and the gap decomposition; exits 1 when an `expect:`
+    assertion fails.
+    """
+    from coord import console
+    from coord.resources import find_scenario
+    from coord.runner.report import failed, to_junit
+    from coord.runner.run import RunOptions, run_scenarios
+
+    opts = RunOptions(
+        out=out,
+        agents=list(agent or []),
+        seeds=list(seed or []) or None,
+        repeat=repeat,
+        conditions=list(condition or []) or None,
+        progress=console.progress("games"),
+    )
+    report = run_scenarios([find_scenario(s) for s in scenarios], opts)
+    if fmt is RunFormat.json:
+        console.print_json(report)
+    elif fmt is RunFormat.junit:
+        import sys
+
+        sys.stdout.write(to_junit(report))
+    else:
+        from coord.commands.render import run_summary
+
+        run_summary(report)
+    if failed(report):
+        _state.exit_code = 1
+
+
+def demo(
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Transcript folder [default: runs/<scenario>/<timestamp>/]."
+    ),
+) -> None:
+    """The headline demo, offline: paired agents miss the optimum they find alone, and a
+    coordination-layer remedy (`grounded`: share, propose by ledger id, commit) closes the gap."""
+    from coord import console
+    from coord.commands.render import demo_intro
+
+    demo_intro()
+    console.info("")
+    run(
+        scenarios=[HEADLINE],
+        out=out,
+        fmt=RunFormat.text,
+        agent=None,
+        seed=None,
+        repeat=None,
+        condition=None,
+    )

@@ -1,0 +1,151 @@
+"""`coord run`: play every condition × seed × repeat of a scenario, one transcript per game.
+
+The runner is the command's one core function (`run_scenarios`). It returns a report
+dict (the `--format json` document); rendering is the command's job. Every game writes
+its transcript as it plays; the summary is written atomically after the last game.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from coord import __version__
+from coord.backends.registry import create_agent
+from coord.coordinator.negotiation import NegotiationSession
+from coord.errors import EXIT_SIGTERM, Cancelled
+from coord.game.negotiation.metrics import game_metrics
+from coord.runner.conditions import Condition, Game, check_expectation, games, resolve
+from coord.runner.report import build_report
+from coord.scenario.load import LoadedScenario, load_scenario
+
+REPORT_SCHEMA_VERSION = 1
+
+
+@dataclass
+class RunOptions:
+    out: Path | None = None  # default runs/<scenario>/<timestamp>/
+    agents: list[str] = field(default_factory=list)  # NAME=BACKEND
+    seeds: list[int] | None = None
+    repeat: int | None = None
+    conditions: list[str] | None = None
+    progress: Callable[[int], Callable[[], None]] | None = None  # total -> advance()
+
+
+def play_game(scn: LoadedScenario, game: Game, path: Path) -> dict[str, Any]:
+    """Play one game, writing its transcript at `path`; return its run record."""
+    from coord.transcript import TranscriptWriter
+
+    cond = game.condition
+    settings = replace(cond.settings, first_speaker=game.first_speaker)
+    agents = {n: create_agent(b, name=n, seed=game.policy_seed) for n, b in cond.backends.items()}
+    header = {
+        "coord_version": __version__,
+        "game": "negotiation",
+        "scenario": scn.spec.name,
+        "scenario_file": str(scn.path),
+        "scenario_hash": scn.content_hash,
+        "condition": cond.name,
+        "seed": game.seed,
+        "repeat": game.repeat,
+        "agents": list(scn.agents),
+        "backends": cond.backends,
+        "settings": {**settings.__dict__},
+        "instances": [i.to_dict() for i in dict.fromkeys(game.rounds)],
+        "rounds": [i.id for i in game.rounds],
+        "started": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+    }
+    with TranscriptWriter.create(path, header) as writer:
+        session = NegotiationSession(list(game.rounds), agents, settings, writer.append)
+        records = asyncio.run(session.play())
+        metrics = game_metrics(records, session.counters)
+        expectations = []
+        for expr in cond.expect:
+            ok, value = check_expectation(expr, metrics)
+            expectations.append({"expr": expr, "ok": ok, "value": value})
+        writer.append("metric", scope="game", metrics=metrics)
+        if expectations:
+            writer.append("expectations", results=expectations)
+    return {
+        "scenario": scn.spec.name,
+        "condition": cond.name,
+        "seed": game.seed,
+        "repeat": game.repeat,
+        "transcript": str(path),
+        "metrics": metrics,
+        "expectations": expectations,
+    }
+
+
+def default_out(name: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return Path("runs") / name / stamp
+
+
+def _sigterm(signum, frame):  # pragma: no cover - exercised by the CLI tests via a subprocess
+    raise Cancelled("terminated", exit_code=EXIT_SIGTERM)
+
+
+def run_scenarios(paths: list[str | Path], opts: RunOptions) -> dict[str, Any]:
+    """Load every scenario first (so bad input fails before anything runs), then play."""
+    from coord.runner.conditions import parse_agent_overrides
+
+    loaded = [load_scenario(p) for p in paths]
+    plan: list[tuple[LoadedScenario, Condition, list[Game], Path]] = []
+    for scn in loaded:
+        overrides = parse_agent_overrides(opts.agents, scn.agents)
+        base = opts.out if opts.out is not None else default_out(scn.spec.name)
+        root = base / scn.spec.name if (len(loaded) > 1 and opts.out is not None) else base
+        seeds = opts.seeds or list(scn.spec.seeds)
+        repeats = opts.repeat or scn.spec.repeats
+        for cond in resolve(scn, overrides, opts.conditions):
+            plan.append((scn, cond, games(scn, cond, seeds, repeats), root))
+
+    total = sum(len(g) for _, _, g, _ in plan)
+    advance = opts.progress(total) if opts.progress else (lambda: None)
+    previous = signal.getsignal(signal.SIGTERM)
+    in_main = _in_main_thread()
+    if in_main:
+        signal.signal(signal.SIGTERM, _sigterm)
+    runs = []
+    try:
+        for scn, cond, game_list, root in plan:
+            for game in game_list:
+                path = root / cond.name / f"seed{game.seed}-rep{game.repeat}.jsonl"
+                runs.append(play_game(scn, game, path))
+                advance()
+    except KeyboardInterrupt:
+        raise Cancelled("interrupted") from None
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+    report = build_report(runs, [(s.spec.name, c) for s, c, _, _ in plan])
+    for root in dict.fromkeys(r for *_, r in plan):
+        write_atomic(root / "summary.json", report)
+    return report
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def write_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON via a temporary file and rename: readers never see half a file."""
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

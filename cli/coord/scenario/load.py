@@ -1,0 +1,102 @@
+"""Read a scenario file: hostile-input-safe YAML → validated spec → game instances."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from coord.errors import InputError, UsageError
+from coord.game.negotiation.instance import Economy, Instance, Project, Resource, Synergy
+from coord.scenario.spec import Scenario
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    spec: Scenario
+    path: Path
+    content_hash: str  # sha256 of the file's bytes: recorded in every transcript header
+    instances: tuple[Instance, ...]
+
+    @property
+    def agents(self) -> tuple[str, str]:
+        return tuple(self.spec.agents)  # type: ignore[return-value]
+
+
+def read_source(path: str | Path) -> tuple[Path, bytes]:
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(
+            f"no such file: {p}",
+            hint="check the path; `coord scenarios list` shows the bundled scenarios",
+        )
+    if p.is_dir():
+        raise UsageError(f"{p} is a directory, not a scenario file")
+    return p, p.read_bytes()
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    from coord.spec.validate import parse_model
+    from coord.spec.yamlsafe import load_yaml
+
+    p, raw = read_source(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start})", file=str(p), hint="save the file as UTF-8"
+        ) from None
+    data, positions = load_yaml(str(p), text=text)
+    if not isinstance(data, dict):
+        raise InputError("a scenario is a YAML mapping (key: value lines)", file=str(p), line=1)
+    spec = parse_model(Scenario, data, source=str(p), positions=positions)
+    instances = _instances(spec, p)
+    return LoadedScenario(spec, p, hashlib.sha256(raw).hexdigest(), tuple(instances))
+
+
+def economy_of(spec: Scenario) -> Economy:
+    g = spec.game
+    syn = g.synergy
+    return Economy(
+        resources=tuple(Resource(n, r.cost, r.supply) for n, r in g.resources.items()),
+        budget=g.budget,
+        max_types=g.max_types,
+        synergy=Synergy(syn.resource, syn.threshold, syn.bonus) if syn else None,
+    )
+
+
+def _instances(spec: Scenario, path: Path) -> list[Instance]:
+    names = tuple(spec.agents)
+    if spec.game.pool is not None:
+        from coord.game.negotiation.pool import load_pool
+        from coord.spec.jsonsafe import load_json
+
+        pool_path = (path.parent / spec.game.pool.file).resolve()
+        if not pool_path.exists():
+            raise InputError(
+                f"pool file not found: {pool_path}",
+                file=str(path),
+                hint="`game.pool.file` is relative to the scenario file",
+            )
+        found = load_pool(
+            load_json(str(pool_path)),
+            source=str(pool_path),
+            bucket=spec.game.pool.bucket,
+            agents=names,
+        )
+        return found[: spec.game.pool.limit] if spec.game.pool.limit else found
+    eco = economy_of(spec)
+    out = []
+    for i, inst in enumerate(spec.game.instances or []):
+        sides = tuple(
+            tuple(
+                Project(p.name, eco.vector(p.requirements), p.reward) for p in inst.projects[name]
+            )
+            for name in names
+        )
+        out.append(
+            Instance(
+                id=inst.id or f"{spec.name}-{i + 1}", economy=eco, projects=sides, agents=names
+            )
+        )  # type: ignore[arg-type]
+    return out

@@ -1,0 +1,44 @@
+"""`coord solve`: the exact oracle for every instance in a scenario or a published pool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coord.errors import InputError
+from coord.game.negotiation.instance import Instance
+
+
+def instances_from_file(path: str | Path, *, bucket: str | None = None) -> list[Instance]:
+    """Instances of a coord scenario (YAML) or of the paper authors' pool format (JSON)."""
+    from coord.scenario.load import load_scenario, read_source
+
+    p, raw = read_source(path)
+    head = raw.lstrip()[:1]
+    if p.suffix.lower() == ".json" or head in (b"{", b"["):
+        from coord.game.negotiation.pool import instance_from_paper_dict, is_pool, load_pool
+        from coord.spec.jsonsafe import load_json
+
+        data = load_json(str(p))
+        if is_pool(data):
+            return load_pool(data, source=str(p), bucket=bucket)
+        if isinstance(data, dict) and "agent_projects" in data:
+            return [instance_from_paper_dict(data, source=str(p), id=p.stem)]
+        raise InputError(
+            "this JSON is neither a scenario pool (`metadata` + buckets of candidates) nor "
+            "one instance (`resource_costs`, `resource_supply`, `agent_projects`, ...)",
+            file=str(p),
+            line=1,
+            hint="see `coord solve --help` for the accepted formats",
+        )
+    return list(load_scenario(p).instances)
+
+
+def solve_file(path: str | Path, *, bucket: str | None = None) -> dict:
+    """The `coord solve --format json` document."""
+    from coord.game.negotiation.oracle import solve
+
+    return {
+        "schema_version": 1,
+        "file": str(path),
+        "instances": [solve(i).to_dict(i) for i in instances_from_file(path, bucket=bucket)],
+    }

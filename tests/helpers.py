@@ -1,0 +1,62 @@
+"""Shared test helpers: play games in memory, without transcripts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from coord.backends.registry import create_agent
+from coord.coordinator.negotiation import NegotiationSession, Settings
+from coord.game.negotiation.instance import make_instance
+from coord.game.negotiation.metrics import game_metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+SCARCE = ROOT / "scenarios" / "negotiation" / "scarce-0.5.yaml"
+
+PAPER_EXAMPLE = make_instance(
+    "paper-example",
+    [
+        [
+            {"name": "a", "requirements": {"r2": 3}, "reward": 9},
+            {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
+            {"name": "c", "requirements": {"r3": 2, "r1": 1}, "reward": 1},
+        ],
+        [
+            {"name": "a", "requirements": {"r3": 3}, "reward": 1},
+            {"name": "b", "requirements": {"r1": 1, "r2": 3}, "reward": 9},
+            {"name": "c", "requirements": {"r2": 2}, "reward": 4},
+        ],
+    ],
+    agents=("alice", "bob"),
+)
+
+
+def play(rounds, backends, seed=1, **settings):
+    """Play one game; return (metrics, round records, events)."""
+    events = []
+
+    def emit(kind, **fields):
+        events.append({"kind": kind, **fields})
+
+    names = rounds[0].agents
+    agents = {n: create_agent(b, name=n, seed=seed) for n, b in zip(names, backends)}
+    session = NegotiationSession(list(rounds), agents, Settings(**settings), emit)
+    records = asyncio.run(session.play())
+    return game_metrics(records, session.counters), records, events
+
+
+MINIMAL = """\
+schema_version: 1
+name: mini
+game:
+  rounds: 2
+  instances:
+    - projects:
+        alice:
+          - {name: a, requirements: {r2: 3}, reward: 9}
+        bob:
+          - {name: b, requirements: {r1: 1, r2: 3}, reward: 9}
+agents:
+  alice: {backend: policy/grounded}
+  bob: {backend: policy/grounded}
+"""
