@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Bundled scenarios and the instance generator.", no_args_is_help=True)
+app = typer.Typer(
+    help="Bundled scenarios and the instance generator.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 @app.command("list")
