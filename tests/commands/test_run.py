@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from helpers import MINIMAL, SCARCE
 
 from coord.transcript import Transcript, verify
@@ -109,7 +110,8 @@ def test_usage_errors_exit_2(coord, scenario, tmp_path):
         assert "Traceback" not in r.err
 
 
-def test_sigterm_seals_the_transcript_as_cancelled(scenario, tmp_path):
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signals_seal_the_transcript_as_cancelled(scenario, tmp_path, sig, code):
     path = scenario(MINIMAL.replace("rounds: 2", "rounds: 5000"))
     out = tmp_path / "o"
     proc = subprocess.Popen(
@@ -121,9 +123,9 @@ def test_sigterm_seals_the_transcript_as_cancelled(scenario, tmp_path):
     while not list(out.rglob("*.jsonl")) and time.time() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 143, err
+    assert proc.returncode == code, err
     transcript = next(out.rglob("*.jsonl"))
     rep = verify(transcript)
     assert rep.ok and rep.status == "cancelled"

@@ -11,6 +11,7 @@ in the order it happened, before the next agent is asked.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -98,7 +99,7 @@ class NegotiationSession:
                     if bought[agent] is not None:
                         continue
                     view = self._view(agent, number, instance, "talk", turn, bought, errors[agent])
-                    msg = await self.agents[agent].act(view)
+                    msg = await self._ask(agent, view)
                     ok, errors[agent] = self._take(number, turn, agent, instance, msg, "talk")
                     if ok and msg.type == "purchase":
                         bought[agent] = msg
@@ -120,7 +121,7 @@ class NegotiationSession:
                     errors[agent],
                     attempt=attempt,
                 )
-                msg = await self.agents[agent].act(view)
+                msg = await self._ask(agent, view)
                 if msg.type != "purchase":
                     errors[agent] = [
                         f"the talk is over: answer with a `purchase` (attempt "
@@ -144,6 +145,12 @@ class NegotiationSession:
         self._score(number, instance, bought)
 
     # -- messages ------------------------------------------------------------------------
+    async def _ask(self, agent: str, view: View) -> Message:
+        # Yield to the event loop once per turn: built-in policies answer without ever
+        # awaiting, and a cancellation (Ctrl-C, SIGTERM) is only delivered at an await.
+        await asyncio.sleep(0)
+        return await self.agents[agent].act(view)
+
     def _take(self, number, turn, agent, instance, msg, phase) -> tuple[bool, list[str]]:
         """Validate and record one message. Returns (accepted, errors for the agent)."""
         problems = self._problems(agent, instance, msg)

@@ -10,6 +10,8 @@ from coord.errors import InputError, UsageError
 from coord.game.negotiation.instance import Economy, Instance, Project, Resource, Synergy
 from coord.scenario.spec import Scenario
 
+SCHEMA_HINT = "`coord schema scenario` prints the format; scenarios/negotiation/ has examples"
+
 
 @dataclass(frozen=True)
 class LoadedScenario:
@@ -48,8 +50,14 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         ) from None
     data, positions = load_yaml(str(p), text=text)
     if not isinstance(data, dict):
-        raise InputError("a scenario is a YAML mapping (key: value lines)", file=str(p), line=1)
-    spec = parse_model(Scenario, data, source=str(p), positions=positions)
+        raise InputError(
+            "a scenario is a YAML mapping (key: value lines)", file=str(p), line=1, hint=SCHEMA_HINT
+        )
+    try:
+        spec = parse_model(Scenario, data, source=str(p), positions=positions)
+    except InputError as exc:
+        exc.hint = exc.hint or SCHEMA_HINT
+        raise
     instances = _instances(spec, p)
     return LoadedScenario(spec, p, hashlib.sha256(raw).hexdigest(), tuple(instances))
 

@@ -181,15 +181,3 @@ def test_metrics_when_nothing_can_be_earned():
     assert m["fair_share"] == [1.0, 1.0] and m["solo_efficiency"] == [1.0, 1.0]
     m = round_metrics(score_round(inst, {"r1": 6}, {"r1": 6}), oracle)
     assert m["annulled"] and m["joint_efficiency"] == 0.0 and not m["optimal"]
-
-
-def test_metrics_of_the_solo_task():
-    oracle = solve(INST)
-    m = round_metrics(score_solo(INST, 1, {"r1": 3, "r2": 9}), oracle, solo_side=1)
-    assert m["joint_efficiency"] == 1.0 and m["optimal"]
-    assert m["solo_efficiency"] == [None, 1.0] and m["fair_share"] is None
-    assert m["joint_reward"] == 27 and m["solo_max"] == 27
-    m = round_metrics(score_solo(INST, 0, {"r2": 6}), oracle, solo_side=0)
-    assert m["joint_efficiency"] == pytest.approx(18 / 27) and not m["optimal"]
-    m = round_metrics(score_solo(INST, 0, {"r2": 12}), oracle, solo_side=0)
-    assert m["annulled"] and m["joint_efficiency"] == 0.0

@@ -222,32 +222,13 @@ def _ratio(value: float, best: float, annulled: bool) -> float:
     return value / best
 
 
-def round_metrics(
-    outcome: RoundOutcome, oracle: OracleResult, *, solo_side: int | None = None
-) -> dict:
-    """The round metrics of DESIGN §4, unrounded (rounding for display is the caller's).
+def round_metrics(outcome: RoundOutcome, oracle: OracleResult) -> dict:
+    """The dyad's round metrics of DESIGN §4, unrounded (rounding is for display).
 
-    For the solo task (`solo_side` given) the efficiency is the agent's reward over its
-    solo maximum v; `fair_share` does not apply (None) and `solo_efficiency` is None for
-    the absent side.
+    The solo task's metrics are `metrics.solo_round_metrics`.
     """
     r_a, r_b = outcome.rewards
     v = (oracle.v1, oracle.v2)
-    if solo_side is not None:
-        reward = outcome.rewards[solo_side]
-        eff = _ratio(reward, v[solo_side], outcome.annulled)
-        solo_eff: list[float | None] = [None, None]
-        solo_eff[solo_side] = eff
-        return {
-            "joint_efficiency": eff,
-            "optimal": eff >= OPTIMAL_AT,
-            "annulled": outcome.annulled,
-            "fair_share": None,
-            "solo_efficiency": solo_eff,
-            "joint_reward": reward,
-            "collab_max": oracle.collab_max,
-            "solo_max": v[solo_side],
-        }
     joint = r_a + r_b
     eff = _ratio(joint, oracle.collab_max, outcome.annulled)
     half = oracle.collab_max / 2
