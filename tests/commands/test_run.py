@@ -8,6 +8,7 @@ import time
 import pytest
 from helpers import MINIMAL, SCARCE
 
+from coord.resources import bundled_scenarios
 from coord.transcript import Transcript, verify
 
 
@@ -140,3 +141,16 @@ def test_python_dash_m_and_version():
         env={**os.environ, "NO_COLOR": "1"},
     )
     assert r.returncode == 0 and r.stdout.startswith("coord ")
+
+
+@pytest.mark.parametrize("path", bundled_scenarios(), ids=lambda p: p.stem)
+def test_every_bundled_scenario_runs_and_meets_its_expectations(coord, tmp_path, path):
+    r = coord("run", path, "--out", tmp_path, "--format", "json")
+    assert r.code == 0, r.err
+    report = r.json()
+    assert report["expectations"]["failed"] == 0 and report["expectations"]["passed"] > 0
+    c = report["conditions"]
+    assert c["oracle"]["joint_efficiency"] == pytest.approx(1.0)
+    assert c["grounded"]["joint_efficiency"] == pytest.approx(1.0)
+    worst = min(m["joint_efficiency"] for m in c.values())
+    assert worst < 1.0  # some failure policy shows its failure on every scenario
