@@ -2,7 +2,7 @@ from xml.etree import ElementTree
 
 from coord.coordinator.negotiation import Settings
 from coord.runner.conditions import Condition
-from coord.runner.report import build_report, to_junit
+from coord.runner.report import SUMMARY_METRICS, build_report, to_junit
 
 
 def cond(name, backends=None, **settings):
@@ -19,20 +19,7 @@ def cond(name, backends=None, **settings):
 
 
 def run(name, eff, ok=True):
-    metrics = {
-        m: 0.0
-        for m in (
-            "optimal_rate",
-            "annulled_rate",
-            "fair_share",
-            "min_fair_share",
-            "solo_efficiency",
-            "drift_events",
-            "invalid_messages",
-            "agreements",
-            "messages",
-        )
-    }
+    metrics = dict.fromkeys(SUMMARY_METRICS, 0.0)
     metrics["joint_efficiency"] = eff
     return {
         "scenario": "s",
