@@ -73,6 +73,11 @@ def test_solo_pair_over_buys_when_plans_compete():
     assert t["annulled"] > 0 and t["efficiency"] < 0.9
 
 
+def test_anchored_buys_its_ask_without_talk():
+    m, records, _ = play([PAPER_EXAMPLE], ["policy/anchored", "policy/solo"], talk=False)
+    assert records[0]["purchases"]["alice"] == {"r2": 9}  # its solo plan, not nothing
+
+
 def test_anchored_pair_annuls_rounds():
     t = pooled("anchored")
     assert t["annulled"] > 0 and t["efficiency"] < 0.9

@@ -48,6 +48,8 @@ def test_turn_order_and_purchase_locks_the_decision():
     # the partner learns that a decision was locked, not what was bought
     seen = [p.message for p in b.views[1].history if p.agent == "alice"]
     assert seen[0].type == "purchase" and seen[0].resources is None
+    leaked = [e for e in b.views[1].ledger if e["by"] == "alice"]
+    assert leaked and all("resources" not in e and "projects" not in e for e in leaked)
 
 
 def test_annulment_when_purchases_exceed_supply():

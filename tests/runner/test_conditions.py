@@ -56,8 +56,14 @@ def test_games_counterbalance_the_first_speaker(scn):
     base = resolve(scn, only=["base"])[0]
     gs = games(scn, base, [1, 2], 2)
     assert [(g.seed, g.repeat) for g in gs] == [(1, 0), (1, 1), (2, 0), (2, 1)]
-    assert [g.first_speaker for g in gs] == ["alice", "bob", "alice", "bob"]
+    assert [g.first_speaker for g in gs] == ["bob", "alice", "alice", "bob"]  # seed + repeat
     assert len({g.policy_seed for g in gs}) == 4
+    # a game depends on its own (seed, repeat), not on which other seeds run
+    alone = games(scn, base, [2], 2)
+    assert [(g.first_speaker, g.rounds) for g in alone] == [
+        (g.first_speaker, g.rounds) for g in gs[2:]
+    ]
+    assert len(games(scn, base, [1, 1, 2], 1)) == 2  # repeated seeds run once
 
 
 def test_unknown_condition_is_a_usage_error(scn):

@@ -48,3 +48,18 @@ def test_pool_reference_is_relative_to_the_scenario(tmp_path):
 def test_bad_expectations(bad):
     with pytest.raises(ValueError):
         parse_expectation(bad)
+
+
+def test_duplicate_project_names_are_refused(tmp_path):
+    from coord.errors import InputError
+
+    text = MINIMAL.replace(
+        "          - {name: a, requirements: {r2: 3}, reward: 9}\n",
+        "          - {name: a, requirements: {r2: 3}, reward: 9}\n"
+        "          - {name: a, requirements: {r1: 1}, reward: 2}\n",
+    )
+    p = tmp_path / "s.yaml"
+    p.write_text(text)
+    with pytest.raises(InputError) as exc:
+        load_scenario(p)
+    assert exc.value.line == 9 and "two projects named 'a'" in exc.value.message

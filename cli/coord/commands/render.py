@@ -21,15 +21,16 @@ def run_summary(report: dict) -> None:
                 _pct(m["joint_efficiency"]),
                 _pct(m["optimal_rate"]),
                 _pct(m["annulled_rate"]),
-                _pct(m["fair_share"]),
+                _pct(m["min_fair_share"]),
                 _pct(m["solo_efficiency"]),
                 f"{m['drift_events']:.1f}",
             ]
         )
     console.table(
-        "Per condition (means over games; joint = joint efficiency, fair = "
-        "fair-share, solo = solo efficiency, drift = ledger drift events)",
-        ["condition", "games", "joint", "optimal", "annulled", "fair", "solo", "drift"],
+        "Per condition (means over games; joint = joint efficiency, min fair = the "
+        "worse-off agent's reward / half the optimum, solo = reward / solo optimum, "
+        "drift = ledger drift events)",
+        ["condition", "games", "joint", "optimal", "annulled", "min fair", "solo", "drift"],
         rows,
     )
     if report["gaps"]:

@@ -21,23 +21,30 @@ HEADLINE = "negotiation/scarce-0.5"
 
 def run(
     scenarios: list[str] = typer.Argument(
-        ..., help="Scenario files, or bundled names (`coord scenarios list`)."
+        ...,
+        metavar="SCENARIO",
+        help="Scenario files, or bundled names (`coord scenarios list`).",
     ),
     out: Path = typer.Option(
-        None, "--out", "-o", help="Transcript folder [default: runs/<scenario>/<timestamp>/]."
+        None,
+        "--out",
+        "-o",
+        metavar="DIR",
+        help="Transcript folder [default: runs/<scenario>/<timestamp>/].",
     ),
     fmt: RunFormat = typer.Option(RunFormat.text, "--format", "-f", help="Report format."),
     agent: list[str] = typer.Option(
         None,
         "--agent",
+        metavar="NAME=BACKEND",
         help="NAME=BACKEND: override an agent's backend (repeatable), e.g. bob=policy/grounded.",
     ),
     seed: list[int] = typer.Option(
-        None, "--seed", help="Seeds to run instead of the file's (repeatable)."
+        None, "--seed", metavar="SEED", help="Seeds to run instead of the file's (repeatable)."
     ),
-    repeat: int = typer.Option(None, "--repeat", min=1, help="Repeats per seed."),
+    repeat: int = typer.Option(None, "--repeat", min=1, metavar="N", help="Repeats per seed."),
     condition: list[str] = typer.Option(
-        None, "--condition", "-c", help="Run only these conditions (repeatable)."
+        None, "--condition", "-c", metavar="NAME", help="Run only these conditions (repeatable)."
     ),
 ) -> None:
     """Run every condition × seed × repeat of the scenarios; one transcript per game.
@@ -75,7 +82,11 @@ def run(
 
 def demo(
     out: Path = typer.Option(
-        None, "--out", "-o", help="Transcript folder [default: runs/<scenario>/<timestamp>/]."
+        None,
+        "--out",
+        "-o",
+        metavar="DIR",
+        help="Transcript folder [default: runs/<scenario>/<timestamp>/].",
     ),
 ) -> None:
     """The headline demo, offline: paired agents miss the optimum they find alone, and a

@@ -16,10 +16,13 @@ class SolveFormat(str, Enum):
 def solve(
     file: Path = typer.Argument(
         ...,
+        metavar="FILE",
         help="A coord scenario (YAML), a scenario pool in the "
         "paper authors' JSON format, or one instance in that form.",
     ),
-    bucket: str = typer.Option(None, "--bucket", help='Only this bucket of a pool, e.g. "0.5".'),
+    bucket: str = typer.Option(
+        None, "--bucket", metavar="KEY", help='Only this bucket of a pool, e.g. "0.5".'
+    ),
     fmt: SolveFormat = typer.Option(SolveFormat.text, "--format", "-f"),
 ) -> None:
     """Exact oracle per instance: v1, v2, combined, collab_max, M/C, optimal plans."""

@@ -16,7 +16,9 @@ class VerifyFormat(str, Enum):
 
 
 def verify(
-    files: list[Path] = typer.Argument(..., help="Transcripts (.jsonl) to check."),
+    files: list[Path] = typer.Argument(
+        ..., metavar="TRANSCRIPT", help="Transcripts (.jsonl) to check."
+    ),
     fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f"),
 ) -> None:
     """Check transcripts' hash chains and seals: exit 0 intact, 4 if any was edited,
@@ -35,12 +37,12 @@ def verify(
     else:
         for r in reports:
             if r.ok:
-                console.out().print(
-                    f"ok       {r.path}  ({r.events} lines, {r.status})", markup=False
-                )
+                line = f"ok       {r.path}  ({r.events} lines, {r.status})"
             else:
-                console.out().print(
-                    f"BROKEN   {r.path}:{r.first_bad_line}: {r.problem}", markup=False
-                )
+                at = f":{r.first_bad_line}" if r.first_bad_line else ""
+                line = f"BROKEN   {r.path}{at}: {r.problem}"
+                if r.hint:
+                    line += f"\n         hint: {r.hint}"
+            console.out().print(line, markup=False, soft_wrap=True)
     if not all(r.ok for r in reports):
         _state.exit_code = EXIT_INTEGRITY

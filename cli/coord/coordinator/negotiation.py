@@ -240,6 +240,15 @@ class NegotiationSession:
         else:
             history = []
         rounds_seen = {number} if reset else None
+        ledger = self.ledger.visible(rounds_seen) if partner else []
+        # Same rule for the ledger as for the history: the partner's purchase this round
+        # is known to exist, not what it contains, until the round is scored.
+        ledger = [
+            {k: e[k] for k in ("id", "kind", "round", "turn", "by", "status")}
+            if e["kind"] == "purchase" and e["by"] == partner and e["round"] == number
+            else e
+            for e in ledger
+        ]
         return View(
             agent=agent,
             partner=partner,
@@ -256,7 +265,7 @@ class NegotiationSession:
             ),
             history=history,
             outcomes=[] if reset else list(self.outcomes[agent]),
-            ledger=self.ledger.visible(rounds_seen) if partner else [],
+            ledger=ledger,
             locked=bought.get(agent) is not None,
             partner_locked=bool(partner and bought.get(partner) is not None),
             attempt=attempt,

@@ -133,22 +133,26 @@ def resolve(
 
 
 def games(scn: LoadedScenario, cond: Condition, seeds: list[int], repeats: int) -> list[Game]:
-    """Every game of a condition: seeds × repeats, with instances and first speaker."""
+    """Every game of a condition: seeds × repeats, with instances and first speaker.
+
+    A game is identified by (seed, repeat) alone, so `--seed 2` replays exactly the game
+    that seed 2 played in a longer run: the first speaker alternates with seed + repeat
+    (counterbalanced across games), and under `projects: fixed` the instance played is
+    number (seed + repeat) of the list, cycling.
+    """
     names = scn.agents
     pool = scn.instances
     out = []
-    index = 0
-    for seed in seeds:
-        for repeat in range(repeats):
-            if cond.projects == "rotating":
-                rounds = tuple(pool[r % len(pool)] for r in range(cond.rounds))
-            else:
-                rounds = (pool[index % len(pool)],) * cond.rounds
-            first = (
-                names[index % 2] if cond.first_speaker == "counterbalance" else cond.first_speaker
-            )
-            out.append(Game(cond, index, seed, repeat, rounds, first))
-            index += 1
+    for index, (seed, repeat) in enumerate(
+        (s, r) for s in dict.fromkeys(seeds) for r in range(repeats)
+    ):
+        k = seed + repeat
+        if cond.projects == "rotating":
+            rounds = tuple(pool[r % len(pool)] for r in range(cond.rounds))
+        else:
+            rounds = (pool[k % len(pool)],) * cond.rounds
+        first = names[k % 2] if cond.first_speaker == "counterbalance" else cond.first_speaker
+        out.append(Game(cond, index, seed, repeat, rounds, first))
     return out
 
 

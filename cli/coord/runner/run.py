@@ -93,42 +93,72 @@ def _sigterm(signum, frame):  # pragma: no cover - exercised by the CLI tests vi
 
 
 def run_scenarios(paths: list[str | Path], opts: RunOptions) -> dict[str, Any]:
-    """Load every scenario first (so bad input fails before anything runs), then play."""
+    """Load and plan everything first (bad input fails before any game runs), then play."""
     from coord.runner.conditions import parse_agent_overrides
 
     loaded = [load_scenario(p) for p in paths]
-    plan: list[tuple[LoadedScenario, Condition, list[Game], Path]] = []
+    multi = len(loaded) > 1
+    plan: list[tuple[LoadedScenario, Condition, Game, Path]] = []
+    conditions: list[tuple[LoadedScenario, Condition, Path]] = []
     for scn in loaded:
         overrides = parse_agent_overrides(opts.agents, scn.agents)
         base = opts.out if opts.out is not None else default_out(scn.spec.name)
-        root = base / scn.spec.name if (len(loaded) > 1 and opts.out is not None) else base
+        root = base / scn.spec.name if (multi and opts.out is not None) else base
         seeds = opts.seeds or list(scn.spec.seeds)
         repeats = opts.repeat or scn.spec.repeats
         for cond in resolve(scn, overrides, opts.conditions):
-            plan.append((scn, cond, games(scn, cond, seeds, repeats), root))
+            conditions.append((scn, cond, root))
+            for game in games(scn, cond, seeds, repeats):
+                path = root / cond.name / f"seed{game.seed}-rep{game.repeat}.jsonl"
+                plan.append((scn, cond, game, path))
+    _check_paths(plan)
 
-    total = sum(len(g) for _, _, g, _ in plan)
-    advance = opts.progress(total) if opts.progress else (lambda: None)
+    advance = opts.progress(len(plan)) if opts.progress else (lambda: None)
     previous = signal.getsignal(signal.SIGTERM)
     in_main = _in_main_thread()
     if in_main:
         signal.signal(signal.SIGTERM, _sigterm)
     runs = []
     try:
-        for scn, cond, game_list, root in plan:
-            for game in game_list:
-                path = root / cond.name / f"seed{game.seed}-rep{game.repeat}.jsonl"
-                runs.append(play_game(scn, game, path))
-                advance()
+        for scn, _cond, game, path in plan:
+            runs.append(play_game(scn, game, path))
+            advance()
     except KeyboardInterrupt:
         raise Cancelled("interrupted") from None
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
-    report = build_report(runs, [(s.spec.name, c) for s, c, _, _ in plan])
-    for root in dict.fromkeys(r for *_, r in plan):
-        write_atomic(root / "summary.json", report)
+
+    def report_of(entries):
+        keep = {(s.spec.name, c.name) for s, c, _ in entries}
+        mine = [r for r in runs if (r["scenario"], r["condition"]) in keep]
+        return build_report(mine, [(s.spec.name, c) for s, c, _ in entries])
+
+    for root in dict.fromkeys(r for *_, r in conditions):  # each folder: its own runs
+        write_atomic(root / "summary.json", report_of([e for e in conditions if e[2] == root]))
+    report = report_of(conditions)
+    if multi and opts.out is not None:
+        write_atomic(opts.out / "summary.json", report)
     return report
+
+
+def _check_paths(plan) -> None:
+    """Two games writing one transcript, or an existing transcript: refuse up front."""
+    from coord.errors import UsageError
+
+    seen: dict[Path, tuple[str, str]] = {}
+    for scn, cond, _game, path in plan:
+        if path in seen:
+            raise UsageError(
+                f"two games would write the same transcript {path}",
+                hint="scenarios passed together need different `name:`s",
+            )
+        seen[path] = (scn.spec.name, cond.name)
+        if path.exists():
+            raise UsageError(
+                f"{path} already exists; coord never overwrites a transcript",
+                hint="choose another --out (the default makes a new timestamped folder)",
+            )
 
 
 def _in_main_thread() -> bool:

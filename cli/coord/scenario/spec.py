@@ -145,7 +145,16 @@ class GameSpec(_Model):
             for agent, projects in inst.projects.items():
                 if not projects:
                     raise PathError(("instances", i, "projects", agent), "no projects listed")
+                seen: dict[str, int] = {}
                 for j, project in enumerate(projects):
+                    if project.name in seen:
+                        raise PathError(
+                            ("instances", i, "projects", agent, j, "name"),
+                            f"{agent} has two projects named {project.name!r} (items "
+                            f"{seen[project.name]} and {j}); names identify projects in "
+                            "purchases, so they must differ",
+                        )
+                    seen[project.name] = j
                     for res in project.requirements:
                         if res not in self.resources:
                             from coord.errors import did_you_mean

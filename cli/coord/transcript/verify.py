@@ -28,10 +28,10 @@ _HINT_TAMPERED = (
 )
 _HINTS = {
     "empty": "the file holds no header: it was truncated or never written",
-    "torn": "the run stopped in the middle of a write; resuming it drops the torn line "
-    "and continues the chain",
-    "unsealed": "if the run is still going, wait for it to finish; if it stopped, resume "
-    "it to continue and seal the transcript",
+    "torn": "the run stopped in the middle of a write; every line before the torn one is "
+    "intact and chained",
+    "unsealed": "if the run is still going, wait for it to finish; otherwise it stopped "
+    "before sealing (killed or crashed) and the lines present are intact up to here",
     "malformed": _HINT_TAMPERED,
     "edited": _HINT_TAMPERED,
     "reordered": _HINT_TAMPERED,

@@ -53,7 +53,7 @@ class AnchoredPolicy(Policy):
 
     def _ask(self, view: View) -> dict[str, int]:
         ask = _previous_purchase(view) or view.economy.mapping(own_best(view).use)
-        give = (view.turn - 1) // 2
+        give = max(0, (view.turn - 1) // 2)  # turn is 0 when there was no talk
         for name in sorted(ask, key=lambda r: -ask[r]):
             while give and ask[name] > 0:
                 ask[name] -= 1
