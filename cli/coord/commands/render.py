@@ -27,10 +27,10 @@ def run_summary(report: dict) -> None:
             ]
         )
     console.table(
-        "Per condition (means over games; joint = joint efficiency, min fair = the "
+        "Per condition (means over games): joint = joint efficiency, minfair = the "
         "worse-off agent's reward / half the optimum, solo = reward / solo optimum, "
-        "drift = ledger drift events)",
-        ["condition", "games", "joint", "optimal", "annulled", "min fair", "solo", "drift"],
+        "drift = ledger drift events",
+        ["condition", "games", "joint", "optimal", "annul", "minfair", "solo", "drift"],
         rows,
     )
     if report["gaps"]:
