@@ -99,14 +99,24 @@ def test_output_collisions_are_refused_before_anything_runs(coord, scenario, tmp
 
 
 def test_several_scenarios_get_their_own_folders_and_summaries(coord, tmp_path):
-    r = coord("run", "negotiation/ample-1.0", "negotiation/contested-0.8", "-c", "grounded",
-              "--out", tmp_path, "--format", "json")
+    r = coord(
+        "run",
+        "negotiation/ample-1.0",
+        "negotiation/contested-0.8",
+        "-c",
+        "grounded",
+        "--out",
+        tmp_path,
+        "--format",
+        "json",
+    )
     assert r.code == 0, r.err
     assert set(r.json()["conditions"]) == {"ample-1.0/grounded", "contested-0.8/grounded"}
     own = json.loads((tmp_path / "ample-1.0" / "summary.json").read_text())
     assert {x["scenario"] for x in own["runs"]} == {"ample-1.0"}
-    assert json.loads((tmp_path / "summary.json").read_text())["conditions"] == \
-        r.json()["conditions"]
+    assert (
+        json.loads((tmp_path / "summary.json").read_text())["conditions"] == r.json()["conditions"]
+    )
 
 
 def test_bundled_names_resolve(coord, tmp_path):

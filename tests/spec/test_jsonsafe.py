@@ -7,7 +7,7 @@ import time
 import pytest
 
 from coord.errors import InputError, UsageError
-from coord.spec.jsonsafe import MAX_DEPTH, load_json, load_jsonl
+from coord.spec.jsonsafe import MAX_DEPTH, load_json, load_jsonl, locate, read_text
 
 
 def refused(text: str, **kw) -> InputError:
@@ -222,3 +222,86 @@ def test_jsonl_huge_line_without_newline_is_not_read_whole(tmp_path):
     with pytest.raises(InputError) as info:
         list(load_jsonl(p, max_bytes=1000))
     assert info.value.line == 1 and "longer than" in info.value.message
+
+
+# -- locating a value by its path --------------------------------------------------------
+
+DOC = """{
+  "metadata": {"budget": 18, "costs": {"r1": 1.5}},
+  "0.5": [
+    {"id": "c0", "projects": [[{"name": "a"}], [ {"name": "b"} ]]},
+    {"id": 17,
+     "projects":
+       [[], [{"name": "c", "needs": {"r9": 1}}]]}
+  ],
+  "a\\"b": {"\u00e9": [true, null]},
+  "s": "{\\"0.5\\": [1]}"
+}"""
+
+
+@pytest.mark.parametrize(
+    "path, where",
+    [
+        ((), (1, 1)),
+        (("metadata",), (2, 15)),
+        (("metadata", "costs", "r1"), (2, 46)),
+        (("0.5",), (3, 10)),
+        (("0.5", 0), (4, 5)),
+        (("0.5", 0, "projects", 1, 0, "name"), (4, 59)),
+        (("0.5", 1, "id"), (5, 12)),
+        (("0.5", 1, "projects"), (7, 8)),
+        (("0.5", 1, "projects", 1, 0, "needs", "r9"), (7, 44)),
+        (('a"b', "é", 1), (9, 24)),  # keys written with escapes
+        (("s",), (10, 8)),
+    ],
+)
+def test_locate_finds_the_start_of_the_value(path, where):
+    assert load_json("f.json", text=DOC)  # the fixture is valid JSON
+    assert locate(DOC, path) == where
+
+
+@pytest.mark.parametrize(
+    "path, nearest",
+    [
+        (("nope",), (1, 1)),
+        (("metadata", "costs", "r2"), (2, 39)),
+        (("0.5", 2), (3, 10)),
+        (("0.5", 1, "projects", 0, 0), (7, 9)),  # into an empty list
+        (("0.5", "0"), (3, 10)),  # a key where an index belongs
+        (("metadata", 0), (2, 15)),  # an index where a key belongs
+        (("0.5", 0, "id", "x"), (4, 12)),  # below a scalar
+        (("0.5", -1), (3, 10)),
+    ],
+)
+def test_locate_missing_paths(path, nearest):
+    assert locate(DOC, path) is None
+    assert locate(DOC, path, nearest=True) == nearest
+
+
+def test_locate_skips_leading_whitespace_and_a_bom():
+    assert locate("\n\n   [1,\r\n\t 2]", (1,)) == (4, 3)
+    assert locate('\ufeff{"a": 1}', ("a",)) == (1, 7)
+
+
+def test_locate_in_text_that_is_not_json():
+    assert locate("", ()) is None and locate("  ", (), nearest=True) is None
+    assert locate('{"a": [1, 2', ("a", 5)) is None
+    assert locate('{"a" 1}', ("a",), nearest=True) == (1, 1)
+    assert locate('{"a": [1, 2', ("a", 1)) == (1, 11)
+
+
+def test_locate_is_not_recursive_in_python():
+    deep = "[" * 100_000 + "1" + "]" * 100_000
+    assert locate(deep, (0,) * 5) == (1, 6)
+    assert locate(deep, (1,)) is None  # skipping the sibling fails inside raw_decode
+
+
+def test_read_text_drops_the_bom_and_keeps_the_guards(tmp_path):
+    p = tmp_path / "x.json"
+    p.write_bytes(b'\xef\xbb\xbf{"a":\n 1}')
+    assert read_text(p) == '{"a":\n 1}'
+    with pytest.raises(InputError, match="larger than"):
+        read_text(p, max_bytes=5)
+    p.write_bytes(b'"\xff"')
+    with pytest.raises(InputError, match="UTF-8"):
+        read_text(p)

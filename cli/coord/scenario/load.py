@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coord.errors import InputError, UsageError
 from coord.game.negotiation.instance import Economy, Instance, Project, Resource, Synergy
 from coord.scenario.spec import Scenario
+
+if TYPE_CHECKING:
+    from coord.spec.yamlsafe import Positions
 
 SCHEMA_HINT = "`coord schema scenario` prints the format; scenarios/negotiation/ has examples"
 
@@ -51,14 +55,18 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     data, positions = load_yaml(str(p), text=text)
     if not isinstance(data, dict):
         raise InputError(
-            "a scenario is a YAML mapping (key: value lines)", file=str(p), line=1, hint=SCHEMA_HINT
+            "a scenario is a YAML mapping (key: value lines)",
+            file=str(p),
+            line=1,
+            column=1,
+            hint=SCHEMA_HINT,
         )
     try:
         spec = parse_model(Scenario, data, source=str(p), positions=positions)
     except InputError as exc:
         exc.hint = exc.hint or SCHEMA_HINT
         raise
-    instances = _instances(spec, p)
+    instances = _instances(spec, p, positions)
     return LoadedScenario(spec, p, hashlib.sha256(raw).hexdigest(), tuple(instances))
 
 
@@ -73,25 +81,23 @@ def economy_of(spec: Scenario) -> Economy:
     )
 
 
-def _instances(spec: Scenario, path: Path) -> list[Instance]:
+def _instances(spec: Scenario, path: Path, positions: Positions) -> list[Instance]:
     names = tuple(spec.agents)
     if spec.game.pool is not None:
-        from coord.game.negotiation.pool import load_pool
-        from coord.spec.jsonsafe import load_json
+        from coord.game.negotiation.pool import load_pool_file
 
         pool_path = (path.parent / spec.game.pool.file).resolve()
-        if not pool_path.exists():
+        if not pool_path.is_file():
+            line, column = positions.lookup(("game", "pool", "file"))
+            problem = "is a directory" if pool_path.is_dir() else "not found"
             raise InputError(
-                f"pool file not found: {pool_path}",
+                f"pool file {problem}: {pool_path}",
                 file=str(path),
+                line=line,
+                column=column,
                 hint="`game.pool.file` is relative to the scenario file",
             )
-        found = load_pool(
-            load_json(str(pool_path)),
-            source=str(pool_path),
-            bucket=spec.game.pool.bucket,
-            agents=names,
-        )
+        found = load_pool_file(pool_path, bucket=spec.game.pool.bucket, agents=names)
         return found[: spec.game.pool.limit] if spec.game.pool.limit else found
     eco = economy_of(spec)
     out = []

@@ -15,19 +15,17 @@ def instances_from_file(path: str | Path, *, bucket: str | None = None) -> list[
     p, raw = read_source(path)
     head = raw.lstrip()[:1]
     if p.suffix.lower() == ".json" or head in (b"{", b"["):
-        from coord.game.negotiation.pool import instance_from_paper_dict, is_pool, load_pool
-        from coord.spec.jsonsafe import load_json
+        from coord.game.negotiation.pool import load_paper_file
 
-        data = load_json(str(p))
-        if is_pool(data):
-            return load_pool(data, source=str(p), bucket=bucket)
-        if isinstance(data, dict) and "agent_projects" in data:
-            return [instance_from_paper_dict(data, source=str(p), id=p.stem)]
+        found = load_paper_file(p, bucket=bucket)
+        if found is not None:
+            return found
         raise InputError(
             "this JSON is neither a scenario pool (`metadata` + buckets of candidates) nor "
             "one instance (`resource_costs`, `resource_supply`, `agent_projects`, ...)",
             file=str(p),
             line=1,
+            column=1,
             hint="see `coord solve --help` for the accepted formats",
         )
     return list(load_scenario(p).instances)

@@ -13,6 +13,11 @@ line, column where known, and a hint):
 * invalid UTF-8 and syntax errors (with `JSONDecodeError`'s line and column).
 
 A UTF-8 byte order mark at the start is ignored.
+
+Decoded values have no positions, so a check that runs after decoding (a schema, say) names
+the offending value by its path; `locate(text, path)` turns such a path back into a line and
+column when the error is reported. `read_text(path)` gives the text to pass to both
+`load_json(path, text=...)` and `locate`.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from coord.errors import InputError, UsageError
 
@@ -62,8 +67,7 @@ def load_json(
     """
     display = os.fspath(source)
     if text is None:
-        raw = _read_bytes(display, max_bytes)
-        text = _decode(raw, display, first_line=1)
+        text = read_text(display, max_bytes=max_bytes)
     elif len(text) > max_bytes or (
         len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes
     ):
@@ -71,6 +75,14 @@ def load_json(
     if text.startswith("\ufeff"):
         text = text[1:]
     return _decode_document(text, display, max_depth=max_depth, first_line=1)
+
+
+def read_text(source: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> str:
+    """The text of the file `source` as `load_json` decodes it: UTF-8, without a byte order
+    mark, refused (like `load_json`) when larger than `max_bytes` or not UTF-8."""
+    display = os.fspath(source)
+    text = _decode(_read_bytes(display, max_bytes), display, first_line=1)
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def load_jsonl(
@@ -322,3 +334,93 @@ def _decode_document(text: str, display: str, *, max_depth: int, first_line: int
         raise fail(
             f"nesting is deeper than {max_depth} levels", None, "flatten the structure"
         ) from None
+
+
+# -- locating a value ---------------------------------------------------------------------
+
+_DECODER = json.JSONDecoder()
+
+
+def locate(
+    text: str, path: Sequence[str | int], *, nearest: bool = False
+) -> tuple[int, int] | None:
+    """1-based (line, column) where the value at `path` starts in the JSON document `text`.
+
+    `path` holds object keys (str) and array indices (int), outermost first; `()` is the
+    whole document. Returns None when the path is not in the document — or, with `nearest`,
+    the position of the deepest prefix of `path` that is (None only when `text` holds no
+    value at all). Of duplicate keys the first counts. Meant for error reports, so it favours
+    simplicity over speed: the values before the target are decoded only to be skipped.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    offset, found = _walk(text, path)
+    if offset >= len(text) or (found < len(path) and not nearest):
+        return None
+    return _line_col(text, offset, 1)
+
+
+def _walk(text: str, path: Sequence[str | int]) -> tuple[int, int]:
+    """(offset of the deepest value found along `path`, how many steps of `path` led there)."""
+    offset = _skip_space(text, 0)
+    for depth, key in enumerate(path):
+        child = _child(text, offset, key)
+        if child is None:
+            return offset, depth
+        offset = child
+    return offset, len(path)
+
+
+def _skip_space(text: str, offset: int) -> int:
+    while offset < len(text) and text[offset] in _JSON_SPACE:
+        offset += 1
+    return offset
+
+
+def _child(text: str, offset: int, key: str | int) -> int | None:
+    """Offset of member `key` of the object (or element `key` of the array) at `offset`."""
+    try:
+        if text.startswith("{", offset) and isinstance(key, str):
+            return _member(text, offset, key)
+        if text.startswith("[", offset) and isinstance(key, int) and not isinstance(key, bool):
+            return _element(text, offset, key)
+    except (ValueError, IndexError, RecursionError):  # not valid JSON after all
+        pass
+    return None
+
+
+def _next_item(text: str, value: int, close: str) -> int | None:
+    """Skip the value at `value` and its comma: the offset of the next item, or None at the
+    end of the container."""
+    _, end = _DECODER.raw_decode(text, value)
+    end = _skip_space(text, end)
+    if text[end] != ",":
+        if text[end] != close:
+            raise ValueError("expected , or " + close)
+        return None
+    return _skip_space(text, end + 1)
+
+
+def _member(text: str, offset: int, key: str) -> int | None:
+    item: int | None = _skip_space(text, offset + 1)
+    while item is not None and text[item] == '"':
+        name, end = json.decoder.scanstring(text, item + 1)
+        colon = _skip_space(text, end)
+        if text[colon] != ":":
+            raise ValueError("expected :")
+        value = _skip_space(text, colon + 1)
+        if name == key:
+            return value
+        item = _next_item(text, value, "}")
+    return None
+
+
+def _element(text: str, offset: int, index: int) -> int | None:
+    item: int | None = _skip_space(text, offset + 1)
+    if index < 0 or text[item] == "]":
+        return None
+    for _ in range(index):
+        item = _next_item(text, item, "]")
+        if item is None:
+            return None
+    return item

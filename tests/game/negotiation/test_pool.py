@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
 from coord.errors import InputError
 from coord.game.negotiation.instance import Synergy, make_instance
 from coord.game.negotiation.oracle import solve
-from coord.game.negotiation.pool import instance_from_paper_dict, is_pool, load_pool
+from coord.game.negotiation.pool import (
+    instance_from_paper_dict,
+    is_pool,
+    load_paper_file,
+    load_pool,
+    load_pool_file,
+)
 
 
 def project(name, reward, **req):
@@ -163,6 +170,13 @@ def test_malformed_pools_name_the_json_path(mutate, fragments):
     for fragment in fragments:
         assert fragment in e.value.message, e.value.message
     assert e.value.file == SOURCE
+    _value_at(data, e.value.json_path)  # the path as data leads to a value that is there
+
+
+def _value_at(data, keys):
+    for key in keys:
+        data = data[key]
+    return data
 
 
 def test_unrecognised_synergy_hint_names_the_accepted_keys():
@@ -209,3 +223,83 @@ def test_single_instance_errors_have_paths():
     del d["resource_costs"]
     with pytest.raises(InputError, match="missing resource_costs"):
         instance_from_paper_dict(d, source="t.json", id="one")
+
+
+# -- files: errors with line and column ----------------------------------------------------
+
+
+def _write(tmp_path, data, name="pool.json"):
+    p = tmp_path / name
+    p.write_text(json.dumps(data, indent=2))
+    return p
+
+
+def _where(path, needle, nth=0):
+    """1-based (line, column) of the `nth` occurrence of `needle` in the file at `path`."""
+    text = path.read_text()
+    offset = -1
+    for _ in range(nth + 1):
+        offset = text.index(needle, offset + 1)
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - text.rfind("\n", 0, offset)
+
+
+def test_pool_file_error_points_at_the_value(tmp_path):
+    data = pool()
+    data["0.5"][1]["agent_projects"][1][0]["requirements"]["r9"] = 1
+    p = _write(tmp_path, data)
+    with pytest.raises(InputError) as e:
+        load_pool_file(p)
+    assert '"0.5"[1].agent_projects[1][0].requirements.r9' in e.value.message
+    assert e.value.file == str(p)
+    # the value 1 after "r9": the file holds one "r9", so its line is the one
+    line, column = _where(p, '"r9"')
+    assert (e.value.line, e.value.column) == (line, column + len('"r9": '))
+    assert e.value.json_path == ("0.5", 1, "agent_projects", 1, 0, "requirements", "r9")
+
+
+def test_pool_file_error_about_a_missing_key_points_at_its_object(tmp_path):
+    data = pool()
+    del data["metadata"]["agent_budget"]
+    p = _write(tmp_path, data)
+    with pytest.raises(InputError, match="missing agent_budget") as e:
+        load_pool_file(p)
+    line, column = _where(p, '"metadata"')
+    assert (e.value.line, e.value.column) == (line, column + len('"metadata": '))
+
+
+def test_empty_bucket_points_at_its_list(tmp_path):
+    data = pool()
+    data["0.5"] = []
+    data["1.0"] = []
+    p = _write(tmp_path, data)
+    for bucket, key in [(None, '"0.5"'), ("1.0", '"1.0"')]:
+        with pytest.raises(InputError, match="has no candidates") as e:
+            load_pool_file(p, bucket=bucket)
+        line, column = _where(p, key)
+        assert (e.value.line, e.value.column) == (line, column + len(key) + 2)
+        assert str(p) not in e.value.message  # no path was added to the message
+
+
+def test_errors_about_the_whole_pool_point_at_its_start(tmp_path):
+    p = tmp_path / "pool.json"
+    p.write_text('\n  ["not", "a pool"]')
+    with pytest.raises(InputError, match="JSON object") as e:
+        load_pool_file(p)
+    assert (e.value.line, e.value.column) == (2, 3)
+
+
+def test_paper_file_reads_a_pool_or_one_instance(tmp_path):
+    assert [i.id for i in load_paper_file(_write(tmp_path, pool()), bucket="1.0")] == ["1.0/x"]
+    one = make_instance("one", [[project("a", 9, r2=3)]] * 2).to_dict()
+    assert [i.id for i in load_paper_file(_write(tmp_path, one, "single.json"))] == ["single"]
+    assert load_paper_file(_write(tmp_path, {"hello": 1}, "x.json")) is None
+
+
+def test_paper_file_single_instance_error_points_at_the_value(tmp_path):
+    one = make_instance("one", [[project("a", 9, r2=3)]] * 2).to_dict()
+    one["agent_projects"][1][0]["reward"] = -2
+    p = _write(tmp_path, one, "single.json")
+    with pytest.raises(InputError, match=r"agent_projects\[1\]\[0\]\.reward") as e:
+        load_paper_file(p)
+    assert (e.value.line, e.value.column) == _where(p, "-2")

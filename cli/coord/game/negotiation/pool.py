@@ -13,18 +13,26 @@ lists of candidates, and candidate keys other than those above (oracle statistic
 like), are ignored: the oracle recomputes what it needs.
 
 Parsed JSON has no line numbers, so every error names the JSON path of the offending
-value instead, e.g. `"0.5"[3].agent_projects[1][0].requirements.r9`.
+value instead, e.g. `"0.5"[3].agent_projects[1][0].requirements.r9`, and keeps it as data in
+`InputError.json_path` (`("0.5", 3, "agent_projects", 1, 0, "requirements", "r9")`).
+`load_pool_file` and `load_paper_file` read the file themselves and so can turn that path
+into the error's line and column.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from coord.errors import InputError, did_you_mean
 from coord.game.negotiation.instance import Economy, Instance, Project, Resource, Synergy
+from coord.spec.jsonsafe import load_json, locate, read_text
 
 ECONOMY_KEYS = ("resource_costs", "resource_supply", "agent_budget", "max_resource_types")
 
@@ -38,13 +46,35 @@ SYNERGY_KEYS = {
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 
 
-def _at(path: str, key: str | int) -> str:
+class _Path(str):
+    """A JSON path as messages write it, which also keeps its keys for locating the value.
+
+    A str, so that paths print, test empty and concatenate as before; a plain str (such as
+    "" or "(top level)") counts as the document itself.
+    """
+
+    keys: tuple[str | int, ...] = ()
+
+
+def _path(text: str, keys: tuple[str | int, ...]) -> _Path:
+    path = _Path(text)
+    path.keys = keys
+    return path
+
+
+def _keys(path: str) -> tuple[str | int, ...]:
+    return path.keys if isinstance(path, _Path) else ()
+
+
+def _at(path: str, key: str | int) -> _Path:
     """Extend a JSON path: `[3]` for indices, `.name` for plain keys, `["a b"]` otherwise."""
     if isinstance(key, int):
-        return f"{path}[{key}]"
-    if _IDENT.match(key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{json.dumps(key)}]" if path else json.dumps(key)
+        text = f"{path}[{key}]"
+    elif _IDENT.match(key):
+        text = f"{path}.{key}" if path else key
+    else:
+        text = f"{path}[{json.dumps(key)}]" if path else json.dumps(key)
+    return _path(text, (*_keys(path), key))
 
 
 class _Reader:
@@ -54,8 +84,11 @@ class _Reader:
         self.source = source
 
     def fail(self, path: str, message: str, hint: str | None = None):
+        """Raise the error, its `json_path` the keys of `path` (see `load_pool_file`)."""
         text = f"{path}: {message}" if path else message
-        raise InputError(text, file=self.source, hint=hint)
+        exc = InputError(text, file=self.source, hint=hint)
+        exc.json_path = _keys(path)
+        raise exc
 
     def mapping(self, value: Any, path: str, what: str) -> dict:
         if not isinstance(value, dict):
@@ -246,7 +279,8 @@ def instance_from_paper_dict(
 
     Reads resource_costs, resource_supply, agent_budget, max_resource_types,
     agent_projects and the optional scenario_synergy (and `agents`, when present, as
-    `Instance.to_dict` writes it). `path` prefixes the JSON paths in error messages.
+    `Instance.to_dict` writes it). `path` prefixes the JSON paths in error messages (their
+    `json_path` stays relative to `d`).
     """
     r = _Reader(source)
     d = r.mapping(d, path or "(top level)", "an instance")
@@ -302,8 +336,9 @@ def load_pool(
         r.fail("", f"a scenario pool must be a JSON object, not {_kind(data)}", hint)
     if "metadata" not in data:
         r.fail("", "the pool has no metadata", hint)
-    meta = r.mapping(data["metadata"], "metadata", "metadata")
-    base = _economy(r, meta, "metadata")
+    meta_path = _at("", "metadata")
+    meta = r.mapping(data["metadata"], meta_path, "metadata")
+    base = _economy(r, meta, meta_path)
     buckets = [(k, v) for k, v in data.items() if k != "metadata" and _is_bucket(v)]
     present = ", ".join(json.dumps(k) for k, _ in buckets) or "none"
     if bucket is not None:
@@ -319,7 +354,7 @@ def load_pool(
     for key, candidates in buckets:
         seen: set[str] = set()
         for k, cand in enumerate(candidates):
-            path = _at(json.dumps(key), k)  # a bucket key is always written quoted
+            path = _at(_path(json.dumps(key), (key,)), k)  # a bucket key is always quoted
             cand = r.mapping(cand, path, "a candidate")
             cid = cand.get("candidate_id", k)
             if isinstance(cid, bool) or not isinstance(cid, (str, int)) or cid == "":
@@ -343,5 +378,52 @@ def load_pool(
             )
     if not out:
         where = f'bucket "{bucket}"' if bucket is not None else "the pool"
-        r.fail("", f"{where} has no candidates (buckets present: {present})", hint)
+        # No path in the message, but point at the (first) empty bucket when there is one.
+        empty = _path("", (buckets[0][0],) if buckets else ())
+        r.fail(empty, f"{where} has no candidates (buckets present: {present})", hint)
     return out
+
+
+def load_pool_file(
+    path: str | os.PathLike, *, bucket: str | None = None, agents: tuple[str, str] = ("A", "B")
+) -> list[Instance]:
+    """`load_pool` on the JSON file at `path`; errors point at its line and column."""
+    source, text, data = _read(path)
+    with _located(text):
+        return load_pool(data, source=source, bucket=bucket, agents=agents)
+
+
+def load_paper_file(
+    path: str | os.PathLike, *, bucket: str | None = None, agents: tuple[str, str] = ("A", "B")
+) -> list[Instance] | None:
+    """The instances of a JSON file in the paper's keys: every candidate of a pool (see
+    `load_pool`), or the one instance of a file that holds one (its id the file's stem).
+    None when the file is neither; errors point at its line and column."""
+    source, text, data = _read(path)
+    with _located(text):
+        if is_pool(data):
+            return load_pool(data, source=source, bucket=bucket, agents=agents)
+        if isinstance(data, dict) and "agent_projects" in data:
+            stem = Path(source).stem
+            return [instance_from_paper_dict(data, source=source, id=stem, agents=agents)]
+    return None
+
+
+def _read(path: str | os.PathLike) -> tuple[str, str, Any]:
+    """(name for errors, text, decoded value) of a JSON file, read once for both."""
+    source = os.fspath(path)
+    text = read_text(source)
+    return source, text, load_json(source, text=text)
+
+
+@contextlib.contextmanager
+def _located(text: str) -> Iterator[None]:
+    """Give an `InputError` raised inside the line and column of its `json_path` in `text`
+    (of the deepest part of the path found, should the rest be missing)."""
+    try:
+        yield
+    except InputError as exc:
+        json_path = getattr(exc, "json_path", None)
+        if json_path is not None and exc.line is None:
+            exc.line, exc.column = locate(text, json_path, nearest=True) or (None, None)
+        raise
