@@ -65,6 +65,8 @@ class Ledger:
         self.entries: dict[str, Entry] = {}
         self._proposals = 0
         self._purchases = 0
+        self._snapshot: tuple[int, list[dict[str, Any]]] | None = None  # (version, dicts)
+        self._version = 0
 
     # -- queries -------------------------------------------------------------------------
     def get(self, ref: str | None) -> Entry | None:
@@ -80,7 +82,11 @@ class Ledger:
         return found
 
     def visible(self, rounds: set[int] | None = None) -> list[dict[str, Any]]:
-        return [e.to_dict() for e in self.entries.values() if rounds is None or e.round in rounds]
+        """The entries as dicts (shared, read-only: every view of one state gets the same)."""
+        if self._snapshot is None or self._snapshot[0] != self._version:
+            self._snapshot = (self._version, [e.to_dict() for e in self.entries.values()])
+        every = self._snapshot[1]
+        return list(every) if rounds is None else [e for e in every if e["round"] in rounds]
 
     # -- recording -----------------------------------------------------------------------
     def record(self, round: int, turn: int, agent: str, msg: Message) -> tuple[list, list]:
@@ -92,6 +98,7 @@ class Ledger:
         handler = getattr(self, f"_on_{msg.type}", None)
         if handler is None:  # `say`: nothing to record
             return [], []
+        self._version += 1  # entries may change below: the next snapshot is rebuilt
         return handler(round, turn, agent, msg)
 
     def _target(self, msg: Message) -> Entry:

@@ -132,6 +132,7 @@ def plans(
     return tuple(out)
 
 
+@lru_cache(maxsize=4096)  # policies ask the same question on every turn of a round
 def solo_best(
     economy: Economy, projects: tuple[Project, ...], caps: tuple[int, ...] | None = None
 ) -> Plan:
