@@ -31,7 +31,7 @@ PAPER_EXAMPLE = make_instance(
 )
 
 
-def play(rounds, backends, seed=1, **settings):
+def play(rounds, backends, seed=1, protocol=None, **settings):
     """Play one game; return (metrics, round records, events)."""
     events = []
 
@@ -40,7 +40,7 @@ def play(rounds, backends, seed=1, **settings):
 
     names = rounds[0].agents
     agents = {n: create_agent(b, name=n, seed=seed) for n, b in zip(names, backends)}
-    session = NegotiationSession(list(rounds), agents, Settings(**settings), emit)
+    session = NegotiationSession(list(rounds), agents, Settings(**settings), emit, protocol)
     records = asyncio.run(session.play())
     return game_metrics(records, session.counters), records, events
 

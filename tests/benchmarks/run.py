@@ -10,6 +10,10 @@ numbers mean the same on a slow or busy machine:
    same games played without transcripts (the cost of recording); target ≥ 2,000 turns/s.
 3. oracle: time per paper-sized instance (cache cleared), against an unpruned exhaustive
    pair scan of the same instances; target well under 50 ms.
+4. protocol content validation: messages/s through coord's compiled validators against
+   plain python-jsonschema on the same schema and messages; target ≥ 100,000/s.
+
+Games are played as `coord run` plays them: with the `negotiation` protocol checked live.
 
 Not part of the test suite: timings do not belong in assertions (README "Benchmarks").
 """
@@ -74,7 +78,10 @@ def _games(seconds: float, record: bool) -> tuple[int, float]:
 
     from coord.backends.registry import create_agent
     from coord.coordinator.negotiation import NegotiationSession, Settings
+    from coord.protocol.load import find_protocol, load_protocol
     from coord.transcript import TranscriptWriter
+
+    protocol = load_protocol(find_protocol("negotiation"))
 
     pairs = ["policy/conceder", "policy/grounded", "policy/fair", "policy/anchored"]
     turns = 0
@@ -95,7 +102,9 @@ def _games(seconds: float, record: bool) -> tuple[int, float]:
                         return w.append(kind, **fields)
 
                     asyncio.run(
-                        NegotiationSession([PAPER_EXAMPLE] * 4, agents, Settings(), emit).play()
+                        NegotiationSession(
+                            [PAPER_EXAMPLE] * 4, agents, Settings(), emit, protocol
+                        ).play()
                     )
             else:
 
@@ -103,7 +112,9 @@ def _games(seconds: float, record: bool) -> tuple[int, float]:
                     count[0] += kind in ("message", "error")
 
                 asyncio.run(
-                    NegotiationSession([PAPER_EXAMPLE] * 4, agents, Settings(), emit).play()
+                    NegotiationSession(
+                        [PAPER_EXAMPLE] * 4, agents, Settings(), emit, protocol
+                    ).play()
                 )
             elapsed += time.perf_counter() - t
             turns += count[0]
@@ -188,11 +199,12 @@ def main(argv: list[str] | None = None) -> int:
         "startup": bench_startup(n),
         "games": bench_games(1.0 if args.quick else 3.0),
         "oracle": bench_oracle(30 if args.quick else 100),
+        "schemas": _bench_schemas(0.5 if args.quick else 2.0),
     }
     if args.format == "json":
         print(json.dumps({"schema_version": 1, **results}, indent=2))
         return 0
-    s, g, o = results["startup"], results["games"], results["oracle"]
+    s, g, o, v = results["startup"], results["games"], results["oracle"], results["schemas"]
     print(f"start-up   baseline (import typer, pydantic, yaml): {s['baseline_s'] * 1000:.0f} ms")
     print(
         f"           coord --help     {s['help_s'] * 1000:.0f} ms  = {s['help_ratio']:.2f}× "
@@ -212,7 +224,18 @@ def main(argv: list[str] | None = None) -> int:
         f"({o['instances']} paper-sized); {o['ratio_vs_unpruned']:.3f}× the unpruned scan "
         f"({o['unpruned_median_ms']:.1f} ms)"
     )
+    print(
+        f"schemas    {v['fast_per_s']:,.0f} messages/s validated (target ≥ 100,000); "
+        f"{v['ratio']:.0f}× plain python-jsonschema ({v['python_jsonschema_per_s']:,.0f}/s)"
+    )
     return 0
+
+
+def _bench_schemas(seconds: float) -> dict:
+    sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+    from schemas import bench_schemas
+
+    return bench_schemas(seconds)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import typer
 
 class SchemaName(str, Enum):
     scenario = "scenario"
+    protocol = "protocol"
 
 
 class Shell(str, Enum):
@@ -37,10 +38,11 @@ def policies(fmt: str = typer.Option("text", "--format", "-f", help="text or jso
 def schema(name: SchemaName = typer.Argument(..., help="Which file format.")) -> None:
     """Print the JSON Schema of a file format (point your editor's YAML plugin at it)."""
     from coord import console
+    from coord.protocol.model import Protocol
     from coord.scenario.spec import Scenario
     from coord.spec.validate import schema_of
 
-    console.print_json(schema_of({"scenario": Scenario}[name.value]))
+    console.print_json(schema_of({"scenario": Scenario, "protocol": Protocol}[name.value]))
 
 
 def completions(shell: Shell = typer.Argument(..., help="bash, zsh or fish")) -> None:

@@ -106,3 +106,28 @@ def demo_intro() -> None:
         "follow the agreement — close the gap. All agents are built-in policies: no key, no "
         "network."
     )
+
+
+def validate_report(doc: dict) -> None:
+    """One line per finding, grouped by file, then a verdict per file."""
+    out = console.out()
+    for file in doc["files"]:
+        for f in file["findings"]:
+            loc = file["path"] + (f":{f['line']}" if f.get("line") else "")
+            where = f" [{f['message_id']}]" if f.get("message_id") else ""
+            path = f" at {f['path']}" if f.get("path") else ""
+            out.print(
+                f"{loc}: {f['severity']} {f['code']}{where}: {f['message']}{path}",
+                markup=False,
+                soft_wrap=True,
+            )
+        errors = sum(f["severity"] == "error" for f in file["findings"])
+        warnings = len(file["findings"]) - errors
+        verdict = "ok" if not file["findings"] else f"{errors} error(s), {warnings} warning(s)"
+        out.print(f"{file['path']}: {verdict}", markup=False, soft_wrap=True)
+        states = [c["state"] for c in file.get("commitments", [])]
+        if states:
+            counts = {s: states.count(s) for s in dict.fromkeys(states)}
+            out.print(
+                "  commitments: " + ", ".join(f"{n} {s}" for s, n in counts.items()), markup=False
+            )

@@ -39,6 +39,7 @@ class Settings:
     first_speaker: str | None = None  # resolved agent name; None = first agent
     talk_turns: int = 5
     decide_attempts: int = 3
+    enforce: str = "structural"  # structural | strict (see NegotiationSession)
 
 
 class NegotiationSession:
@@ -48,6 +49,7 @@ class NegotiationSession:
         agents: dict[str, Agent],
         settings: Settings,
         emit: Emit,
+        protocol=None,  # LoadedProtocol: check every message against it before the ledger
     ) -> None:
         if len(agents) != 2:
             raise ValueError("a negotiation needs exactly two agents")
@@ -60,13 +62,29 @@ class NegotiationSession:
         self.history: list[Posted] = []
         self.outcomes: dict[str, list[dict[str, Any]]] = {n: [] for n in self.names}
         self.round_records: list[dict[str, Any]] = []
-        self.counters = {"messages": 0, "invalid_messages": 0, "drift_events": 0, "agreements": 0}
+        self.checker = None
+        self.mapper = None
+        if protocol is not None:
+            from coord.coordinator.envelopes import EnvelopeMapper, roles_of
+            from coord.protocol.conformance import ConformanceChecker
+
+            self.mapper = EnvelopeMapper(self.names)
+            self.checker = ConformanceChecker(protocol, roles_of(self.names))
+        self.counters = {
+            "messages": 0,
+            "invalid_messages": 0,
+            "drift_events": 0,
+            "agreements": 0,
+            "protocol_findings": 0,
+        }
 
     # -- the game ------------------------------------------------------------------------
     async def play(self) -> list[dict[str, Any]]:
         """Play every round; return the per-round outcome records."""
         for number, instance in enumerate(self.rounds, start=1):
             await self._round(number, instance)
+        if self.checker is not None:
+            self._findings(self.checker.finish())  # e.g. agreements nobody acted on
         return self.round_records
 
     def _order(self) -> tuple[str, str]:
@@ -154,6 +172,12 @@ class NegotiationSession:
     def _take(self, number, turn, agent, instance, msg, phase) -> tuple[bool, list[str]]:
         """Validate and record one message. Returns (accepted, errors for the agent)."""
         problems = self._problems(agent, instance, msg)
+        env = None
+        if not problems and self.checker is not None:
+            env = self.mapper.peek(number, agent, msg)
+            problems = [
+                f"{f.code} {f.message}" for f in self.checker.would_accept(env) if self._blocks(f)
+            ]
         if not problems:
             try:
                 ledger_events, drift = self.ledger.record(number, turn, agent, msg)
@@ -163,6 +187,9 @@ class NegotiationSession:
             self._reject(number, turn, agent, msg, phase, problems)
             return False, problems
         ids = [e["entry"]["id"] for e in ledger_events if "entry" in e]
+        if env is not None:
+            found = self.checker.feed(env)
+            self.mapper.commit(env, ids[0] if ids else None)
         self.counters["messages"] += 1
         self.emit(
             "message",
@@ -180,8 +207,27 @@ class NegotiationSession:
         for event in drift:
             self.counters["drift_events"] += 1
             self.emit("drift", **event)
+        if env is not None:
+            self._findings(found)
         self.history.append(Posted(number, turn, agent, msg, ids[0] if ids else None))
         return True, []
+
+    # Structural protocol errors (malformed, unknown type, wrong role or receiver, bad
+    # reply, out of order, duplicate, after the end) never enter the ledger. Commitment
+    # findings (wrong party, acting on an acknowledgement, violations) are what the
+    # coordination layer exists to observe: they are recorded, and refused only under
+    # `enforce: strict`.
+    STRUCTURAL = frozenset(f"T00{i}" for i in range(1, 10))
+
+    def _blocks(self, finding) -> bool:
+        if finding.severity != "error":
+            return False
+        return finding.code in self.STRUCTURAL or self.s.enforce == "strict"
+
+    def _findings(self, findings) -> None:
+        for f in findings:
+            self.counters["protocol_findings"] += 1
+            self.emit("protocol", **f.to_dict())
 
     def _reject(self, number, turn, agent, msg, phase, problems) -> None:
         self.counters["invalid_messages"] += 1

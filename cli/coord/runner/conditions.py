@@ -30,6 +30,7 @@ class Condition:
     projects: str  # fixed | rotating
     rounds: int
     expect: tuple[str, ...]
+    protocol: str | None = None  # bundled name or path (relative to the scenario file)
 
     def knobs(self) -> dict[str, object]:
         return {k: getattr(self.settings, k) for k in KNOBS}
@@ -114,6 +115,7 @@ def resolve(
             history=c.history,
             shifting_agent=c.shifting_agent,
             full_transparency=c.full_transparency,
+            enforce=c.enforce,
             talk_turns=talk_turns,
             decide_attempts=attempts,
         )
@@ -127,6 +129,7 @@ def resolve(
                 c.projects,
                 rounds,
                 tuple(expect),
+                c.protocol,
             )
         )
     return out

@@ -38,11 +38,28 @@ class RunOptions:
     progress: Callable[[int], Callable[[], None]] | None = None  # total -> advance()
 
 
+def load_protocol_for(scn: LoadedScenario, ref: str | None):
+    """The scenario's protocol, loaded once per (scenario, reference)."""
+    if ref is None:
+        return None
+    key = (scn.path, ref)
+    if key not in _PROTOCOLS:
+        from coord.protocol.load import find_protocol, load_protocol
+
+        local = scn.path.parent / ref
+        _PROTOCOLS[key] = load_protocol(local if local.is_file() else find_protocol(ref))
+    return _PROTOCOLS[key]
+
+
+_PROTOCOLS: dict[tuple[Path, str], Any] = {}
+
+
 def play_game(scn: LoadedScenario, game: Game, path: Path) -> dict[str, Any]:
     """Play one game, writing its transcript at `path`; return its run record."""
     from coord.transcript import TranscriptWriter
 
     cond = game.condition
+    protocol = load_protocol_for(scn, cond.protocol)
     settings = replace(cond.settings, first_speaker=game.first_speaker)
     agents = {n: create_agent(b, name=n, seed=game.policy_seed) for n, b in cond.backends.items()}
     header = {
@@ -57,12 +74,16 @@ def play_game(scn: LoadedScenario, game: Game, path: Path) -> dict[str, Any]:
         "agents": list(scn.agents),
         "backends": cond.backends,
         "settings": {**settings.__dict__},
+        "protocol": protocol.spec.name if protocol else None,
+        "roles": {n: "negotiator" for n in scn.agents} if protocol else None,
         "instances": [i.to_dict() for i in dict.fromkeys(game.rounds)],
         "rounds": [i.id for i in game.rounds],
         "started": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
     }
     with TranscriptWriter.create(path, header) as writer:
-        session = NegotiationSession(list(game.rounds), agents, settings, writer.append)
+        session = NegotiationSession(
+            list(game.rounds), agents, settings, writer.append, protocol=protocol
+        )
         records = asyncio.run(session.play())
         metrics = game_metrics(records, session.counters)
         expectations = []
@@ -107,6 +128,7 @@ def run_scenarios(paths: list[str | Path], opts: RunOptions) -> dict[str, Any]:
         seeds = opts.seeds or list(scn.spec.seeds)
         repeats = opts.repeat or scn.spec.repeats
         for cond in resolve(scn, overrides, opts.conditions):
+            load_protocol_for(scn, cond.protocol)  # a bad protocol fails before any game
             conditions.append((scn, cond, root))
             for game in games(scn, cond, seeds, repeats):
                 path = root / cond.name / f"seed{game.seed}-rep{game.repeat}.jsonl"

@@ -33,6 +33,7 @@ METRICS = {
     "drift_events": "messages that restated a ledger entry with different numbers",
     "invalid_messages": "messages the coordinator rejected (invalid purchase, unknown id...)",
     "agreements": "proposals accepted by the other agent",
+    "protocol_findings": "commitment findings of the protocol check (T010-T013)",
     "messages": "messages exchanged (talk and decision phases)",
     "joint_reward": "sum of both agents' rewards over the game",
 }
@@ -203,6 +204,18 @@ class CoordinationSpec(_Model):
         "counterbalance",
         description="`counterbalance` (alternates across games) or an agent name.",
     )
+    protocol: str | None = Field(
+        "negotiation",
+        description="Commitment protocol every message is checked against before it enters "
+        "the ledger: a bundled name (`coord protocols list`) or a path relative to the "
+        "scenario file; null turns checking off.",
+    )
+    enforce: Literal["structural", "strict"] = Field(
+        "structural",
+        description="`structural`: malformed, out-of-order or misaddressed messages are "
+        "rejected; commitment findings (e.g. acting on what was only acknowledged) are "
+        "recorded. `strict`: those are rejected too.",
+    )
     projects: Literal["fixed", "rotating"] = Field(
         "fixed",
         description="`rotating`: round k plays instance k (cycling). `fixed`: every round of "
@@ -218,6 +231,8 @@ class CoordinationOverride(_Model):
     full_transparency: bool | None = None
     first_speaker: str | None = None
     projects: Literal["fixed", "rotating"] | None = None
+    protocol: str | None = None
+    enforce: Literal["structural", "strict"] | None = None
 
 
 class GameOverride(_Model):

@@ -64,6 +64,6 @@ def game_metrics(records: Iterable[Mapping[str, Any]], counters: Mapping[str, in
         "rounds": len(records),
         "rewards": total,
     }
-    for key in ("drift_events", "invalid_messages", "agreements", "messages"):
+    for key in ("drift_events", "invalid_messages", "agreements", "messages", "protocol_findings"):
         out[key] = counters.get(key, 0)
     return out

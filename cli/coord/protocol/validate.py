@@ -1,0 +1,111 @@
+"""`coord validate`: lint a protocol, or check transcripts' conformance to it.
+
+Returns the report document (`--format json`); the command renders it. Input that cannot
+be used at all (a missing file, a protocol with errors when transcripts are to be
+checked, a transcript without roles) raises a CoordError (exit 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from coord.errors import InputError
+
+
+def read_input(path: Path, roles: dict[str, str] | None):
+    """(envelopes, roles, kind) for a coord transcript or any interchange form."""
+    with open(path, "rb") as fh:
+        head = fh.readline(65536)
+    if b'"kind":"header"' in head.replace(b" ", b""):
+        from coord.coordinator.envelopes import from_coord_transcript
+
+        envelopes, file_roles, kind = from_coord_transcript(path)
+        return envelopes, roles or file_roles, kind
+    from coord.protocol.inputs import read_envelopes
+
+    return read_envelopes(path, roles=roles)
+
+
+def validate(
+    protocol_ref: str, transcripts: list[Path], *, roles: dict[str, str] | None = None
+) -> dict[str, Any]:
+    from coord.protocol.lint import lint_protocol
+    from coord.protocol.load import find_protocol
+
+    path = find_protocol(protocol_ref)
+    lint = lint_protocol(path)
+    if not transcripts:
+        doc = lint.to_dict()
+        return {"schema_version": 1, "protocol": str(path), "files": [doc]}
+    if not lint.ok or lint.protocol is None:
+        first = next(f for f in lint.findings if f.severity == "error")
+        raise InputError(
+            f"the protocol has errors ({first.code}: {first.message})",
+            file=str(path),
+            line=first.line,
+            hint=f"run `coord validate {protocol_ref}` to see them all",
+        )
+    from coord.protocol.conformance import check_conformance
+
+    files = []
+    for t in transcripts:
+        envelopes, file_roles, _kind = read_input(Path(t), roles)
+        report = check_conformance(lint.protocol, envelopes, file_roles, source=str(t))
+        files.append(report.to_dict(str(t)))
+    return {"schema_version": 1, "protocol": str(path), "files": files}
+
+
+UNUSABLE = ("P001", "P002")  # the protocol cannot be loaded at all: exit 2, not 1
+
+
+def unusable(doc: dict[str, Any]) -> bool:
+    return any(f["code"] in UNUSABLE for file in doc["files"] for f in file["findings"])
+
+
+def has_findings(doc: dict[str, Any], *, strict: bool) -> bool:
+    """Errors count; warnings count only with --strict."""
+    levels = {"error", "warning"} if strict else {"error"}
+    return any(f["severity"] in levels for file in doc["files"] for f in file["findings"])
+
+
+def to_sarif(doc: dict[str, Any]) -> dict[str, Any]:
+    """SARIF 2.1.0, one result per finding (for code-scanning dashboards)."""
+    from coord import __version__
+    from coord.protocol.codes import CODES
+
+    results = []
+    for file in doc["files"]:
+        for f in file["findings"]:
+            region = {"startLine": f["line"]} if f.get("line") else {}
+            results.append(
+                {
+                    "ruleId": f["code"],
+                    "level": "error" if f["severity"] == "error" else "warning",
+                    "message": {"text": f["message"]},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": file["path"]},
+                                **({"region": region} if region else {}),
+                            }
+                        }
+                    ],
+                    **(
+                        {"properties": {"message_id": f["message_id"], "path": f["path"]}}
+                        if f.get("message_id") or f.get("path")
+                        else {}
+                    ),
+                }
+            )
+    rules = [{"id": code, "shortDescription": {"text": text}} for code, text in CODES.items()]
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "coord", "version": __version__, "rules": rules}},
+                "results": results,
+            }
+        ],
+    }
