@@ -50,3 +50,9 @@ def test_generate_prints_loadable_instances(coord, tmp_path):
 def test_no_args_shows_help(coord):
     r = coord()
     assert "run" in r.out + r.err
+
+
+def test_schema_protocol(coord):
+    schema = json.loads(coord("schema", "protocol").out)
+    assert schema["title"] == "Protocol"
+    assert {"roles", "messages", "flow", "commitments"} <= set(schema["properties"])

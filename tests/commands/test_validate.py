@@ -196,3 +196,39 @@ def test_hostile_transcripts_are_unusable_input(coord, tmp_path):
     deep.write_text(json.dumps(REQUEST_COMMIT_OK[0]) + "\n" + "[" * 10000 + "]" * 10000 + "\n")
     r = coord("validate", "request-commit", deep)
     assert r.code == 2 and "deep.jsonl:2" in r.err
+
+
+def test_missing_or_odd_transcript_paths_are_usage_errors(coord, tmp_path):
+    for arg, needle in [
+        (tmp_path / "nope.jsonl", "no such file"),
+        (tmp_path, "not a file"),
+        ("-", "standard input"),
+    ]:
+        r = coord("validate", "request-commit", arg)
+        assert r.code == 2 and needle in r.err and "internal error" not in r.err
+
+
+def test_undeclared_role_is_a_usage_error(coord, tmp_path):
+    rows = [{"roles": {"ann": "requestor", "pat": "performer"}}] + REQUEST_COMMIT_OK[1:]
+    r = coord("validate", "request-commit", write_jsonl(tmp_path / "t.jsonl", rows))
+    assert r.code == 2 and 'did you mean "requester"' in r.err
+    r = coord(
+        "validate",
+        "request-commit",
+        write_jsonl(tmp_path / "u.jsonl", rows[1:]),
+        "--roles",
+        "ann=requester,ann=performer",
+    )
+    assert r.code == 2 and "two roles" in r.err
+
+
+def test_sarif_uris_are_uris(coord, tmp_path):
+    bad = write_jsonl(
+        tmp_path / "my run #1.jsonl",
+        REQUEST_COMMIT_OK[:2]
+        + [{"id": "m2", "agent": "pat", "to": "ann", "type": "deliver", "content": {"result": 1}}],
+    )
+    uri = coord("validate", "request-commit", bad, "--format", "sarif").json()["runs"][0][
+        "results"
+    ][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.startswith("file:///") and "%20" in uri and "%23" in uri

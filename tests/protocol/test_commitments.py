@@ -220,3 +220,43 @@ def test_reply_chain_picks_the_right_instance():
     assert state(c, "m2") == "detached" and state(c, "m3") == "conditional"
     c.feed(E("m5", "accept", "mia"))  # no reply: the most recent open one it applies to
     assert state(c, "m3") == "detached"
+
+
+def test_acknowledgement_recognised_by_shape_whatever_its_name():
+    proto = Protocol.model_validate(
+        {
+            "schema_version": 1,
+            "name": "job",
+            "roles": ["client", "worker"],
+            "messages": {
+                "ask": {"from": "client", "to": "worker", "reply_to": []},
+                "seen": {"from": "worker", "to": "client", "reply_to": ["ask"]},
+                "yes": {"from": "worker", "to": "client", "reply_to": ["ask", "seen"]},
+                "nope": {"from": "worker", "to": "client", "reply_to": ["ask", "seen"]},
+                "hand": {"from": "worker", "to": "client"},
+            },
+            "flow": {
+                "initial": "o",
+                "terminal": ["d", "n"],
+                "transitions": [
+                    {"from": "o", "msg": "ask", "to": "a"},
+                    {"from": "a", "msg": "seen", "to": "s"},
+                    {"from": ["a", "s"], "msg": "yes", "to": "y"},
+                    {"from": ["a", "s"], "msg": "nope", "to": "n"},
+                    {"from": "y", "msg": "hand", "to": "d"},
+                ],
+            },
+            "commitments": {
+                "job": {
+                    "debtor": "worker",
+                    "creditor": "client",
+                    "create": ["yes"],
+                    "discharge": ["hand"],
+                }
+            },
+        }
+    )
+    assert cm.is_ack_type(proto, "seen")  # `yes` (binding) may answer it
+    assert not cm.is_ack_type(proto, "nope")  # a refusal answers, nothing binding answers it
+    assert not cm.is_ack_type(proto, "ask")  # starts the conversation
+    assert not cm.is_ack_type(proto, "yes")  # takes part in the commitment

@@ -53,7 +53,7 @@ def test_interchange_jsonl_with_roles_header(tmp_path):
     )
     assert third.id == "#3"  # synthesized from the position
     assert third.in_reply_to == "2"
-    assert third.content == {"text": "done", "amount": 3}
+    assert third.content == {"amount": 3}  # the action is the content; the speech is not
     assert envelopes.findings == []
 
 
@@ -220,3 +220,29 @@ def test_end_to_end_with_the_checker(tmp_path):
     report = check_conformance(LoadedProtocol(spec, None, {}), envelopes, roles)
     assert [(f.code, f.severity, f.line) for f in report.findings] == [("T001", "warning", 4)]
     assert report.ok
+
+
+def test_positional_replies_in_files_without_ids(tmp_path):
+    import json
+
+    rows = [
+        {"roles": {"ann": "requester", "pat": "performer"}},
+        {"speaker": "ann", "type": "request", "text": "paint it", "action": {"task": "paint"}},
+        {"speaker": "pat", "type": "agree", "in_reply_to": 1, "text": "sure"},
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = list(read_envelopes(path)[0])
+    assert [e.id for e in out] == ["#1", "#2"]
+    assert out[1].in_reply_to == "#1"
+    assert out[0].content == {"task": "paint"}
+
+
+def test_oversized_record_is_refused(tmp_path):
+    from coord.errors import InputError
+
+    path = tmp_path / "big.jsonl"
+    path.write_text('{"roles": {"a": "x"}}\n{"agent": "a", "text": "' + "x" * (17 << 20) + '"}\n')
+    with pytest.raises(InputError) as exc:
+        list(read_envelopes(path)[0])
+    assert exc.value.line == 2

@@ -26,6 +26,8 @@ def _roles(value: str | None) -> dict[str, str] | None:
         agent, sep, role = part.strip().partition("=")
         if not sep or not agent or not role:
             raise UsageError(f"--roles {value!r}: write AGENT=ROLE,AGENT=ROLE")
+        if agent in out and out[agent] != role:
+            raise UsageError(f"--roles gives {agent!r} two roles ({out[agent]}, {role})")
         out[agent] = role
     return out
 

@@ -28,8 +28,10 @@ instance change nothing. (Cancelling a *released* instance is therefore no viola
 **Acknowledgements change no commitment** (DESIGN §5). A message type is an
 *acknowledgement* when it appears in no commitment's operation lists and either its name is
 ``ack``, ``acknowledge``, ``acknowledgement`` / ``acknowledgment`` or ends in ``_ack`` /
-``-ack`` (case-insensitive) — or, as a protocol-level convention, its ``description``
-starts with ``ack:``. An acknowledgement adds its sender to the ``acked_by`` of the
+``-ack`` (case-insensitive), or its ``description`` starts with ``ack:`` (a protocol-level
+convention), or — whatever its name — the message that makes a commitment binding (a
+``create`` or ``detach`` message) may answer it, as ``agree`` answers ``ack``.
+An acknowledgement adds its sender to the ``acked_by`` of the
 instances created by the message it answers and is remembered per conversation (the
 checker uses that for T011, "acting on a commitment that was only acknowledged").
 
@@ -112,7 +114,25 @@ def is_ack_type(protocol: Protocol, msg_type: str) -> bool:
     if _ACK_NAME.search(msg_type):
         return True
     spec = protocol.messages.get(msg_type)
-    return bool(spec and spec.description.strip().lower().startswith("ack:"))
+    if spec and spec.description.strip().lower().startswith("ack:"):
+        return True
+    return _acknowledges_by_shape(protocol, msg_type)
+
+
+def _acknowledges_by_shape(protocol: Protocol, msg_type: str) -> bool:
+    """Whatever it is called (`seen`, `noted`, `received`): a message that takes part in no
+    commitment but may itself be answered by the message that makes a commitment binding
+    (`agree` answers `request` or `ack`) sits between a request and the agreement: it
+    acknowledges. Binding messages are the `create` and `detach` ones."""
+    spec = protocol.messages.get(msg_type)
+    if spec is None or spec.reply_to == []:  # a message that starts a conversation
+        return False
+    for c in protocol.commitments.values():
+        for binding in (*c.create, *c.detach):
+            answers = protocol.messages.get(binding)
+            if answers is not None and msg_type in (answers.reply_to or []):
+                return True
+    return False
 
 
 def operations_of(protocol: Protocol, msg_type: str) -> list[tuple[str, str]]:

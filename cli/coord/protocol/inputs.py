@@ -12,8 +12,9 @@
     (a ``{"game": ..., "agents": [...]}`` header is skipped too).
 ``chat``
     An OpenAI-style list of ``{"role", "content", "name"}`` (or ``{"messages": [...]}``):
-    the agent is ``name``, else ``role``. ``system`` and ``developer`` messages are not
-    agent messages and are skipped. A string content holding a JSON object with a
+    the agent is ``name``, else ``role``. ``system``, ``developer`` and ``tool`` /
+    ``function`` (tool results) messages are not messages between agents and are skipped.
+    A string content holding a JSON object with a
     ``type`` key is read as an interchange record (so chat logs of agents that speak in
     envelopes can be checked); other content becomes ``{"text": ...}``.
 ``coord``
@@ -22,10 +23,12 @@
 
 Mapping of a record to an `Envelope`: ``from`` = the agent; ``to`` = ``to``, else — when
 exactly two agents take part — the other one; ``conversation_id`` = ``conversation_id``,
-else ``round`` (as a string); ``content`` = the content if it is an object, else
-``{"text": content}``, with the keys of ``action`` merged over it when present. Integer ids
-and ``in_reply_to`` become strings; a message without ``id`` gets ``#n`` (its 1-based
-position among the messages), so replies, duplicates and findings can still name it.
+else ``round`` (as a string); ``content`` = ``action`` when it is present (the structured
+part a protocol's schema describes; the speech beside it is not validated), else the
+content if it is an object, else ``{"text": content}``. Integer ids and ``in_reply_to``
+become strings; a message without ``id`` gets ``#n`` (its 1-based position among the
+messages), so replies, duplicates and findings can still name it, and in a file without
+ids ``in_reply_to: 3`` means ``#3``. A record larger than 16 MiB is refused.
 Defects of a record (not an object, ``action`` not an object, …) go into
 ``Envelope.problems`` and surface as T001; every envelope carries its line.
 
@@ -53,8 +56,11 @@ CHAT = "chat"
 COORD = "coord"
 
 AGENT_KEYS = ("agent", "speaker", "name", "role", "from")
+# One message is at most this big (as coord's own transcript lines): a larger line is
+# refused as hostile input rather than parsed.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
-_SKIPPED_CHAT_ROLES = frozenset({"system", "developer"})
+_SKIPPED_CHAT_ROLES = frozenset({"system", "developer", "tool", "function"})
 _HEADER_KEYS = frozenset({"roles", "game", "agents"})
 _ROLES_HINT = "name each agent's role with --roles alice=requester,bob=performer"
 
@@ -119,7 +125,7 @@ def read_envelopes(
 
 def _first_record(display: str) -> tuple[int, Any] | None:
     """The first JSON Lines record, or None when the file is one multi-line JSON document."""
-    lines = load_jsonl(display)
+    lines = load_jsonl(display, max_bytes=MAX_RECORD_BYTES)
     try:
         first = next(lines, (0, None))
         record = first[1]
@@ -257,9 +263,16 @@ def _numbered(make: Callable[[EnvelopeStream], Iterator[Envelope]]):
     """Give id-less envelopes their position (``#n``) as id."""
 
     def numbered(stream: EnvelopeStream) -> Iterator[Envelope]:
+        seen: set[str] = set()
         for n, env in enumerate(make(stream), start=1):
             if env.id is None:
                 env.id = f"#{n}"
+            # Without ids, a tool that writes `in_reply_to: 3` means the third message.
+            irt = env.in_reply_to
+            if isinstance(irt, str) and irt.isdigit() and irt not in seen and f"#{irt}" in seen:
+                env.in_reply_to = f"#{irt}"
+            if isinstance(env.id, str):
+                seen.add(env.id)
             yield env
 
     return numbered
@@ -363,7 +376,9 @@ def _envelope(record: dict, line: int, agents: set[str]) -> Envelope:
         content = {"text": content}
     action = record.get("action")
     if isinstance(action, dict):
-        content = {**(content or {}), **action}
+        # The action is the message's structured part (what a protocol's content schema
+        # describes); the free text beside it is speech, and a strict schema would refuse it.
+        content = action
     elif action is not None:
         problems.append(f"`action` must be a JSON object, got {type(action).__name__}")
     return Envelope(
@@ -386,7 +401,7 @@ def _envelope(record: dict, line: int, agents: set[str]) -> Envelope:
 def _tolerant_jsonl(display: str, stream: EnvelopeStream | None) -> Iterator[tuple[int, Any]]:
     """`load_jsonl`, except that an incomplete last line ends the input with a warning
     (recorded on ``stream``; silently without one)."""
-    lines = load_jsonl(display)
+    lines = load_jsonl(display, max_bytes=MAX_RECORD_BYTES)
     try:
         while True:
             try:

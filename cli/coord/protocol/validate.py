@@ -15,6 +15,17 @@ from coord.errors import InputError
 
 def read_input(path: Path, roles: dict[str, str] | None):
     """(envelopes, roles, kind) for a coord transcript or any interchange form."""
+    from coord.errors import UsageError
+
+    if str(path) == "-":
+        raise UsageError(
+            "reading a transcript from standard input is not supported",
+            hint="save it to a file and pass the file",
+        )
+    if not path.exists():
+        raise UsageError(f"no such file: {path}")
+    if not path.is_file():
+        raise UsageError(f"{path} is not a file")
     with open(path, "rb") as fh:
         head = fh.readline(65536)
     if b'"kind":"header"' in head.replace(b" ", b""):
@@ -49,8 +60,10 @@ def validate(
     from coord.protocol.conformance import check_conformance
 
     files = []
+    declared = lint.protocol.spec.roles
     for t in transcripts:
         envelopes, file_roles, _kind = read_input(Path(t), roles)
+        _check_roles(file_roles, declared, Path(t))
         report = check_conformance(lint.protocol, envelopes, file_roles, source=str(t))
         files.append(report.to_dict(str(t)))
     return {"schema_version": 1, "protocol": str(path), "files": files}
@@ -63,10 +76,31 @@ def unusable(doc: dict[str, Any]) -> bool:
     return any(f["code"] in UNUSABLE for file in doc["files"] for f in file["findings"])
 
 
+def _check_roles(roles: dict[str, str], declared: list[str], path: Path) -> None:
+    """A role the protocol does not declare is a typo to fix, not a flood of findings."""
+    from coord.errors import UsageError, did_you_mean
+
+    for agent, role in roles.items():
+        if role not in declared:
+            raise UsageError(
+                f"{path}: agent {agent!r} plays role {role!r}, which the protocol does not "
+                f"declare{did_you_mean(role, declared)}",
+                hint=f"the protocol's roles: {', '.join(declared)} (set them with --roles)",
+            )
+
+
 def has_findings(doc: dict[str, Any], *, strict: bool) -> bool:
     """Errors count; warnings count only with --strict."""
     levels = {"error", "warning"} if strict else {"error"}
     return any(f["severity"] in levels for file in doc["files"] for f in file["findings"])
+
+
+def _uri(path: str) -> str:
+    """SARIF wants URIs: absolute paths as file:// URIs, relative ones percent-encoded."""
+    from urllib.parse import quote
+
+    p = Path(path)
+    return p.as_uri() if p.is_absolute() else quote(p.as_posix())
 
 
 def to_sarif(doc: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +120,7 @@ def to_sarif(doc: dict[str, Any]) -> dict[str, Any]:
                     "locations": [
                         {
                             "physicalLocation": {
-                                "artifactLocation": {"uri": file["path"]},
+                                "artifactLocation": {"uri": _uri(file["path"])},
                                 **({"region": region} if region else {}),
                             }
                         }
