@@ -197,6 +197,11 @@ def test_recursive_ref_that_consumes_input_is_fine():
         "^(\\w+\\s?)*$",
         "(x+x+)+y",
         "(a|a?b)*c",
+        "^(a|aa)+$",
+        "^(a(?:b|)b?)*$",
+        "^((a?)?b)*c$",
+        "^((a+b)+)+$",
+        "^(\\w+\\.?)+@",
         "(\\d)\\1",
         "(?=x)",
     ],
@@ -214,6 +219,31 @@ def test_dangerous_patterns_refused_at_compile_time(pattern):
 )
 def test_ordinary_patterns_accepted(pattern):
     assert _regex_risk(pattern) is None
+
+
+# Repeated groups whose inner quantifier is always followed by something it cannot match:
+# where one repetition ends is never in doubt. Each with a long string built to fail late.
+UNAMBIGUOUS_REPEATS = {
+    "^[\\w.+-]+@([\\w-]+\\.)+[a-z]{2,}$": (
+        "bob.smith+x@mail.example.org",
+        "a@" + "a." * 50_000 + "1",
+    ),
+    "^([a-z0-9]+-)*[a-z0-9]+$": ("deal-7-b", "a-" * 50_000 + "!"),
+    "^(\\d+\\.){3}\\d+$": ("192.168.0.1", "1." * 50_000 + "x"),
+    "^[A-Z][a-z]+( [A-Z][a-z]+)*$": ("Ada Lovelace", "Ab " * 33_334 + "!"),
+    "^(/[\\w.-]+)+/?$": ("/usr/local/lib/", "/a" * 50_000 + "//"),
+}
+
+
+@pytest.mark.parametrize("pattern", UNAMBIGUOUS_REPEATS)
+def test_unambiguous_nested_quantifiers_accepted(pattern):
+    assert _regex_risk(pattern) is None
+    good, hostile = UNAMBIGUOUS_REPEATS[pattern]
+    assert len(hostile) >= 100_000
+    compiled = _compile({"type": "string", "pattern": pattern})
+    assert compiled.is_valid(good)
+    assert not compiled.is_valid(hostile)
+    assert [p for p, _ in compiled.errors(hostile)] == ["$"]
 
 
 def test_long_input_against_benign_pattern_completes():

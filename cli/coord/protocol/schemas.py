@@ -474,7 +474,8 @@ def _find_cycle(graph: dict[int, list[tuple[int, str | None]]]) -> list[str] | N
 
 
 def _regex_risk(pattern: str) -> str | None:
-    """Why `pattern` is refused, or None. Conservative: a refusal may be a false alarm."""
+    """Why `pattern` is refused, or None. Conservative: a refusal may be a false alarm
+    (the backtracking rule is documented on `_Regex`)."""
     if len(pattern) > MAX_PATTERN_CHARS:
         return f"is longer than {MAX_PATTERN_CHARS} characters"
     depth = deepest = 0
@@ -549,16 +550,45 @@ def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
 
 
 class _Regex:
-    """Static analysis of a parsed regex: the characters a piece can start with (an
-    over-approximation) and whether it can match the empty string."""
+    r"""Static analysis of a parsed regex: the characters a piece can start with (an
+    over-approximation) and whether it can match the empty string.
+
+    `risk` refuses a regex that is ambiguous *inside a repetition* (a group repeated more
+    than once: `*`, `+`, `{n,m}` with m > 1, also `{12}`), because there the number of ways
+    to match can grow exponentially with the input. Inside a repetition it refuses:
+
+    * a variable-length quantifier (`x+`, `x*`, `x?`, `x{2,5}` …) where the characters its
+      body can consume overlap its *follow set*: what can come right after it — the next
+      elements up to and including the first mandatory one, then (if all of those are
+      optional) the start of the group's next repetition and what follows the group, and so
+      on outwards. `(a+)+`, `(.*a){12}`, `(\w+\s?)*`, `(x+x+)+y` are refused; in
+      `([\w-]+\.)+` the `[\w-]+` is always followed by a `.` it cannot match, so where
+      one repetition ends is never in doubt and matching is linear;
+    * a variable-length quantifier of something that can itself match empty (`((a?)?b)*`,
+      `((a*)?b)+`): skipping it and taking it empty are two ways to match the same text;
+    * alternatives whose first characters overlap (`(a|a?b)*`), more than one that can
+      match empty, or one that can match empty while the others start with a character
+      of the follow set (`(a|aa)+`, which the parser turns into `a(?:|a)`).
+
+    So every choice inside a repetition is decided by the next character. Conservative:
+    character sets are over-approximated (Unicode classes and case folding count as "any
+    non-ASCII character"), a quantifier's whole body is compared (not just its first
+    characters), and the follow set runs on past the group even where only polynomial,
+    not exponential, backtracking could result. Quantifiers outside any repetition
+    (`a*a*b`) are not refused: they cost at most polynomial time, and only on the
+    Python-`re` fallback.
+    """
 
     _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 
     def __init__(self, flags: int) -> None:
         self.ignorecase = bool(flags & re.IGNORECASE)
 
-    def risk(self, seq: Any, *, repeated: bool) -> str | None:
-        for op, av in seq:
+    def risk(self, seq: Any, *, repeated: bool, after: list | None = None) -> str | None:
+        """Why `seq` is refused, or None. `after`: the characters that can follow `seq`
+        (its follow set); `repeated`: whether `seq` sits inside a repetition."""
+        follows = self._follows(seq, after or [])
+        for (op, av), follow in zip(seq, follows):
             name = str(op)
             if name in ("GROUPREF", "GROUPREF_EXISTS"):
                 return "uses a backreference (needs a backtracking engine)"
@@ -567,58 +597,59 @@ class _Regex:
             if name == "SUBPATTERN":
                 if av[1] & re.IGNORECASE:
                     self.ignorecase = True
-                risk = self.risk(av[3], repeated=repeated)
+                risk = self.risk(av[3], repeated=repeated, after=follow)
             elif name == "ATOMIC_GROUP":
-                risk = self.risk(av, repeated=repeated)
+                risk = self.risk(av, repeated=repeated, after=follow)
             elif name == "BRANCH":
-                if repeated and self._ambiguous(av[1]):
+                if repeated and self._ambiguous(av[1], follow):
                     return (
-                        "repeats alternatives that can match the same text (like (a|a)*): "
-                        "catastrophic backtracking"
+                        "repeats alternatives that can match the same text (like (a|a)* or "
+                        "(a|aa)+): catastrophic backtracking"
                     )
-                risk = next(filter(None, (self.risk(b, repeated=repeated) for b in av[1])), None)
+                risk = next(
+                    filter(None, (self.risk(b, repeated=repeated, after=follow) for b in av[1])),
+                    None,
+                )
             elif name in self._REPEATS:
                 lo, hi, body = av
+                if repeated and lo != hi:
+                    if self.first(body)[1]:
+                        return (
+                            "repeats a group holding a quantifier of something that can match "
+                            "empty (like ((a?)?b)*): catastrophic backtracking"
+                        )
+                    if _overlap(self.chars_of(body), follow):
+                        return (
+                            "repeats a group in which a variable-length quantifier can also "
+                            "match what follows it (like (a+)+ or (.*a){3}): catastrophic "
+                            "backtracking"
+                        )
                 many = hi > 1
-                if many and self._nested_variable(body):
-                    return (
-                        "repeats a group that itself contains a variable-length quantifier "
-                        "(like (a+)+ or (.*a){3}): catastrophic backtracking"
-                    )
-                risk = self.risk(body, repeated=repeated or many)
+                # After one pass through the body: another pass, or whatever follows.
+                inner = _union(self.first(body)[0], follow) if many else follow
+                risk = self.risk(body, repeated=repeated or many, after=inner)
             else:
                 risk = None
             if risk:
                 return risk
         return None
 
-    def _nested_variable(self, body: Any) -> bool:
-        """Whether a repeated `body` holds a variable-length repeat that can eat the text a
-        new iteration starts with (`(-[a-z]+)*` is fine: each turn starts with '-')."""
-        start, nullable = self.first(body)
-        inner = list(self._variable_repeats(body))
-        if not inner:
-            return False
-        return nullable or any(_overlap(start, chars) for chars in inner)
+    def _follows(self, seq: Any, after: list) -> list[list[tuple[int, int]]]:
+        """For each element of `seq`, the characters that can come right after it."""
+        out: list[list[tuple[int, int]]] = []
+        follow = after
+        for item in reversed(list(seq)):
+            out.append(follow)
+            chars, nullable = self.first([item])
+            follow = _union(chars, follow) if nullable else chars
+        return out[::-1]
 
-    def _variable_repeats(self, seq: Any) -> Iterator[list[tuple[int, int]]]:
-        for op, av in seq:
-            name = str(op)
-            if name in self._REPEATS:
-                if av[0] != av[1]:
-                    yield self.chars_of(av[2])
-                yield from self._variable_repeats(av[2])
-            elif name == "SUBPATTERN":
-                yield from self._variable_repeats(av[3])
-            elif name == "ATOMIC_GROUP":
-                yield from self._variable_repeats(av)
-            elif name == "BRANCH":
-                for branch in av[1]:
-                    yield from self._variable_repeats(branch)
-
-    def _ambiguous(self, branches: list) -> bool:
+    def _ambiguous(self, branches: list, follow: list) -> bool:
         firsts = [self.first(b) for b in branches]
-        if sum(1 for _, nullable in firsts if nullable) > 1:
+        nullable = sum(1 for _, n in firsts if n)
+        if nullable > 1:
+            return True
+        if nullable and _overlap(_union(*(c for c, _ in firsts)), follow):
             return True
         return any(_overlap(a[0], b[0]) for i, a in enumerate(firsts) for b in firsts[i + 1 :])
 
