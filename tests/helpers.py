@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from coord.backends.base import Agent
 from coord.backends.registry import create_agent
+from coord.coordinator.messages import Message
 from coord.coordinator.negotiation import NegotiationSession, Settings
 from coord.game.negotiation.instance import make_instance
 from coord.game.negotiation.metrics import game_metrics
@@ -60,3 +62,17 @@ agents:
   alice: {backend: policy/grounded}
   bob: {backend: policy/grounded}
 """
+
+
+class Scripted(Agent):
+    """A test agent that answers from a list (then with `then`) and records its views."""
+
+    def __init__(self, name, script, then=None):
+        super().__init__(name, "test/scripted")
+        self.script = list(script)
+        self.then = then or Message("say", text="...")
+        self.views = []
+
+    async def act(self, view):
+        self.views.append(view)
+        return self.script.pop(0) if self.script else self.then

@@ -3,9 +3,8 @@
 import asyncio
 
 import pytest
-from helpers import PAPER_EXAMPLE, play
+from helpers import PAPER_EXAMPLE, Scripted, play
 
-from coord.backends.base import Agent
 from coord.coordinator.messages import Message
 from coord.coordinator.negotiation import NegotiationSession, Settings
 from coord.protocol.load import find_protocol, load_protocol
@@ -14,20 +13,10 @@ NEGOTIATION = load_protocol(find_protocol("negotiation"))
 PLAN = {"alice": {"resources": {"r2": 9}}, "bob": {"resources": {"r1": 3, "r3": 6}}}
 
 
-class Scripted(Agent):
-    def __init__(self, name, script):
-        super().__init__(name, "test/scripted")
-        self.script = list(script)
-        self.views = []
-
-    async def act(self, view):
-        self.views.append(view)
-        return self.script.pop(0) if self.script else Message("purchase", resources={})
-
-
 def run(a, b, **settings):
     events = []
-    agents = {"alice": Scripted("alice", a), "bob": Scripted("bob", b)}
+    nothing = Message("purchase", resources={})
+    agents = {"alice": Scripted("alice", a, nothing), "bob": Scripted("bob", b, nothing)}
     session = NegotiationSession(
         [PAPER_EXAMPLE],
         agents,

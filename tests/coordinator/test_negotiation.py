@@ -2,24 +2,10 @@
 
 import asyncio
 
-from helpers import PAPER_EXAMPLE
+from helpers import PAPER_EXAMPLE, Scripted
 
-from coord.backends.base import Agent
 from coord.coordinator.messages import Message
 from coord.coordinator.negotiation import NegotiationSession, Settings
-
-
-class Scripted(Agent):
-    """Answers from a list; records the views it was shown."""
-
-    def __init__(self, name, script):
-        super().__init__(name, "test/scripted")
-        self.script = list(script)
-        self.views = []
-
-    async def act(self, view):
-        self.views.append(view)
-        return self.script.pop(0) if self.script else Message("say", text="...")
 
 
 def run(a_script, b_script, rounds=1, **settings):
