@@ -46,12 +46,13 @@ def _main(
 
 
 def _register() -> None:
-    from coord.commands import misc, protocols, run, scenarios, solve, validate, verify
+    from coord.commands import diff, misc, protocols, run, scenarios, solve, validate, verify
 
     app.command("run")(run.run)
     app.command("demo")(run.demo)
     app.command("solve")(solve.solve)
     app.command("verify")(verify.verify)
+    app.command("diff")(diff.diff)
     app.command("validate")(validate.validate)
     app.add_typer(protocols.app, name="protocols")
     app.add_typer(scenarios.app, name="scenarios")

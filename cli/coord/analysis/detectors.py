@@ -1,0 +1,305 @@
+"""Failure-mode detectors over an `Exchange` that need no reading of free text.
+
+Each detector looks only at structure: purchases, outcomes (efficiency, annulment) and the
+structured proposals in turns' actions.
+
+``G2`` anchoring
+    (a) The pair repeats exactly the previous round's joint allocation (both agents'
+    purchases identical to the previous round's, and not empty) after a round that was
+    suboptimal (joint efficiency < 0.99) but not annulled: an annulled round is a collision,
+    and repeating a collision is not what anchoring means here.
+    (b) Within a round, an agent makes two or more proposals, all identical to its first,
+    although the partner rejected or countered in between (a ``reject`` / ``decline`` /
+    ``counter`` message, or a proposal of a different plan).
+``G3`` perfunctory fairness
+    A round, not annulled, with joint efficiency < 0.95 in which the pair split equally:
+    (a) every resource bought by either agent was bought by both in the same quantity (at
+    least one resource bought), or (b) the pair agreed (an ``accept`` of the partner's
+    proposal) to a plan that gives both agents the same resources. An equal split that is
+    (near-)optimal is not a finding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from coord.analysis.exchange import (
+    Exchange,
+    Round,
+    Turn,
+    allocation_of,
+    plan_of,
+    purchase_of,
+)
+from coord.errors import UsageError
+
+ANCHOR_EFFICIENCY = 0.99  # G2(a): the previous round counts as suboptimal below this
+FAIRNESS_EFFICIENCY = 0.95  # G3: an equal split is a finding below this
+REJECT_TYPES = frozenset({"reject", "decline", "refuse", "counter", "counteroffer"})
+ACCEPT_TYPES = frozenset({"accept", "agree"})
+DETECTORS = ("G2", "G3")
+NAMES = {"G2": "anchoring", "G3": "perfunctory fairness"}
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    severity: str
+    round: int
+    turns: list[int] = field(default_factory=list)
+    agents: list[str] = field(default_factory=list)
+    message: str = ""
+    evidence: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _fmt(purchase: dict[str, int]) -> str:
+    return ", ".join(f"{q} {r}" for r, q in purchase.items()) or "nothing"
+
+
+def _pct(x: float | None) -> str:
+    return "?" if x is None else f"{x:.0%}"
+
+
+def _key(value: object) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _clean(purchase: dict[str, int] | None) -> dict[str, int]:
+    return {r: int(q) for r, q in (purchase or {}).items() if q}
+
+
+# -- G2 -------------------------------------------------------------------------------------
+
+
+def detect_anchoring(exchange: Exchange) -> list[Finding]:
+    return _repeated_allocations(exchange) + _unmoving_proposals(exchange)
+
+
+def _repeated_allocations(exchange: Exchange) -> list[Finding]:
+    out: list[Finding] = []
+    agents = list(exchange.agents)
+    if len(agents) != 2:
+        return out
+    for prev, cur in zip(exchange.rounds, exchange.rounds[1:]):
+        if prev.outcome is None or prev.annulled or prev.efficiency is None:
+            continue
+        if prev.efficiency >= ANCHOR_EFFICIENCY:
+            continue
+        if any(a not in prev.purchases or a not in cur.purchases for a in agents):
+            continue
+        before = {a: _clean(prev.purchases[a]) for a in agents}
+        now = {a: _clean(cur.purchases[a]) for a in agents}
+        if before != now or not any(now.values()):
+            continue
+        a, b = agents
+        out.append(
+            Finding(
+                code="G2",
+                name=NAMES["G2"],
+                severity="warning",
+                round=cur.number,
+                turns=_purchase_turns(cur, agents),
+                agents=agents,
+                message=(
+                    f"round {cur.number} repeats round {prev.number}'s allocation "
+                    f"({a}: {_fmt(now[a])}; {b}: {_fmt(now[b])}) although round "
+                    f"{prev.number} reached only {_pct(prev.efficiency)} of the joint optimum"
+                ),
+                evidence={
+                    "variant": "repeated_allocation",
+                    "rounds": [prev.number, cur.number],
+                    "allocation": now,
+                    "previous_efficiency": prev.efficiency,
+                    "efficiency": cur.efficiency,
+                    "previous_collab_max": prev.outcome.get("collab_max"),
+                },
+            )
+        )
+    return out
+
+
+def _purchase_turns(rnd: Round, agents: list[str]) -> list[int]:
+    """The turn numbers of each agent's last purchase-like turn (as far as known)."""
+    turns = []
+    for agent in agents:
+        last = None
+        for t in rnd.turns:
+            if t.agent == agent and (t.type == "purchase" or _is_purchase_action(t, rnd)):
+                last = t.turn
+        if last is not None:
+            turns.append(last)
+    return sorted(set(turns))
+
+
+def _is_purchase_action(turn: Turn, rnd: Round) -> bool:
+    names = rnd.instance.economy.names if rnd.instance is not None else None
+    return purchase_of(turn.action, turn.type, names) is not None
+
+
+def _unmoving_proposals(exchange: Exchange) -> list[Finding]:
+    out: list[Finding] = []
+    for rnd in exchange.rounds:
+        by_agent: dict[str, list[tuple[int, Turn, str]]] = {}
+        for i, t in enumerate(rnd.turns):
+            plan = plan_of(t)
+            if plan is not None:
+                by_agent.setdefault(t.agent, []).append((i, t, _key(plan)))
+        for agent, props in by_agent.items():
+            if len(props) < 2 or any(k != props[0][2] for _, _, k in props):
+                continue
+            first, last = props[0][0], props[-1][0]
+            pushback = [
+                t
+                for t in rnd.turns[first + 1 : last]
+                if t.agent != agent
+                and (
+                    (t.type or "").lower() in REJECT_TYPES
+                    or (plan_of(t) is not None and _key(plan_of(t)) != props[0][2])
+                )
+            ]
+            if not pushback:
+                continue
+            out.append(
+                Finding(
+                    code="G2",
+                    name=NAMES["G2"],
+                    severity="warning",
+                    round=rnd.number,
+                    turns=sorted({t.turn for _, t, _ in props}),
+                    agents=[agent],
+                    message=(
+                        f"{agent} made the same proposal {len(props)} times in round "
+                        f"{rnd.number} despite {len(pushback)} rejection(s) or counter-"
+                        f"proposal(s) by its partner"
+                    ),
+                    evidence={
+                        "variant": "unmoving_proposal",
+                        "rounds": [rnd.number],
+                        "proposal": plan_of(props[0][1]),
+                        "proposal_turns": [t.turn for _, t, _ in props],
+                        "proposal_ids": [t.id for _, t, _ in props],
+                        "pushback_turns": [t.turn for t in pushback],
+                        "efficiency": rnd.efficiency,
+                    },
+                )
+            )
+    return out
+
+
+# -- G3 -------------------------------------------------------------------------------------
+
+
+def _equal_split(alloc: dict[str, dict[str, int]], agents: list[str]) -> bool:
+    a, b = (_clean(alloc.get(x)) for x in agents)
+    return bool(a) and a == b
+
+
+def _agreed_plans(rnd: Round, agents: list[str]) -> list[tuple[Turn, Turn, dict]]:
+    """``(proposal turn, accept turn, allocation)`` for each accepted proposal of the round.
+
+    An accept names its proposal by ``in_reply_to`` (coord: ``ref``); without one it
+    accepts the partner's latest proposal before it.
+    """
+    out = []
+    by_id: dict[str, Turn] = {}
+    latest: dict[str, Turn] = {}
+    for t in rnd.turns:
+        if plan_of(t) is not None:
+            if t.id is not None:
+                by_id[t.id] = t
+            latest[t.agent] = t
+        if (t.type or "").lower() not in ACCEPT_TYPES:
+            continue
+        prop = by_id.get(t.in_reply_to) if t.in_reply_to is not None else None
+        if prop is None and t.in_reply_to is None:
+            prop = next((p for a, p in latest.items() if a != t.agent), None)
+        if prop is None or prop.agent == t.agent:
+            continue
+        alloc = allocation_of(plan_of(prop))
+        if alloc is not None and set(agents) <= set(alloc):
+            out.append((prop, t, alloc))
+    return out
+
+
+def detect_perfunctory_fairness(exchange: Exchange) -> list[Finding]:
+    out: list[Finding] = []
+    agents = list(exchange.agents)
+    if len(agents) != 2:
+        return out
+    for rnd in exchange.rounds:
+        if rnd.outcome is None or rnd.annulled or rnd.efficiency is None:
+            continue
+        if rnd.efficiency >= FAIRNESS_EFFICIENCY:
+            continue
+        bought = {a: _clean(rnd.purchases.get(a)) for a in agents}
+        equal_purchase = all(a in rnd.purchases for a in agents) and _equal_split(bought, agents)
+        agreed = [p for p in _agreed_plans(rnd, agents) if _equal_split(p[2], agents)]
+        if not equal_purchase and not agreed:
+            continue
+        variants = (["equal_purchases"] if equal_purchase else []) + (
+            ["agreed_equal_plan"] if agreed else []
+        )
+        turns = set(_purchase_turns(rnd, agents)) if equal_purchase else set()
+        for prop, acc, _ in agreed:
+            turns |= {prop.turn, acc.turn}
+        a, b = agents
+        if equal_purchase:
+            what = f"both bought the same ({_fmt(bought[a])})"
+        else:
+            prop, acc, alloc = agreed[-1]
+            ref = f" {prop.id}" if prop.id else ""
+            what = f"they agreed to split equally ({acc.agent} accepted {prop.agent}'s plan{ref}: "
+            what += f"{_fmt(_clean(alloc[a]))} each)"
+        out.append(
+            Finding(
+                code="G3",
+                name=NAMES["G3"],
+                severity="warning",
+                round=rnd.number,
+                turns=sorted(turns),
+                agents=agents,
+                message=(
+                    f"round {rnd.number}: {what}, reaching only {_pct(rnd.efficiency)} of the "
+                    f"joint optimum ({_num(rnd.outcome.get('collab_max'))})"
+                ),
+                evidence={
+                    "variants": variants,
+                    "purchases": bought,
+                    "agreed_plans": [
+                        {"proposal": p.id, "by": p.agent, "accepted_by": t.agent, "plan": al}
+                        for p, t, al in agreed
+                    ],
+                    "efficiency": rnd.efficiency,
+                    "collab_max": rnd.outcome.get("collab_max"),
+                    "rewards": rnd.outcome.get("rewards"),
+                },
+            )
+        )
+    return out
+
+
+def _num(x: object) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+_REGISTRY = {"G2": detect_anchoring, "G3": detect_perfunctory_fairness}
+
+
+def detect(exchange: Exchange, detectors: Iterable[str] = DETECTORS) -> list[Finding]:
+    """Run the named detectors; findings sorted by round (then code, then agents)."""
+    findings: list[Finding] = []
+    for code in detectors:
+        if code not in _REGISTRY:
+            raise UsageError(f"unknown detector {code!r}; known: {', '.join(_REGISTRY)}")
+        findings += _REGISTRY[code](exchange)
+    return sorted(findings, key=lambda f: (f.round, f.code, f.agents, f.turns))

@@ -1,0 +1,546 @@
+"""Compare two transcripts: where they first diverge, and what that changed (`coord diff`).
+
+Both files are streamed in lockstep through `coord.transcript.Transcript`: line ``n`` of
+one is compared with line ``n`` of the other, after dropping volatile fields (timestamps,
+latencies, the ``prev``/``hash``/``seq`` chain fields, file paths). Lines whose ``hash``
+values match from the top form the shared prefix (reported, never trusted blindly: a line
+edited after the fact keeps its old hash, so contents are always compared). The first
+pair that differs is the divergence, named by the (round, turn, agent) of its events.
+Alongside, each side keeps small summaries — one per round (from ``outcome`` events),
+the game metrics, binding agreements, protocol findings and model-call costs — so memory
+grows with rounds and agreements, never with the length of the conversation.
+
+The header is compared apart: its differences (condition, backends, seed...) are "setup
+differences". Reading is not verifying: a broken chain is `coord verify`'s business; an
+unsealed or torn file is only noted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import zip_longest
+from typing import Any
+
+from coord.transcript.reader import Transcript
+
+SCHEMA_VERSION = 1
+"""Version of the JSON report (`DiffReport.to_dict`)."""
+
+MESSAGE_LIKE = frozenset({"message", "error", "decision", "model_call", "tool_call"})
+"""Event kinds a divergence is described by: who said what, in which round and turn."""
+
+FIELD_LIMIT = 8
+"""Differing fields listed for the first divergence (the first one is the headline)."""
+
+SETUP_LIMIT = 20
+"""Header differences listed at most."""
+
+_VOLATILE = frozenset({"started", "ended", "ts", "timestamp", "created_at", "updated_at"})
+_VOLATILE_PREFIXES = ("latency", "duration", "elapsed")
+# Only at the top of an event: deeper down, e.g. a protocol finding's ``path`` is content.
+_VOLATILE_TOP = frozenset(
+    {"prev", "hash", "seq", "scenario_file", "transcript", "transcript_path", "out"}
+)
+
+
+class _Missing:
+    """A field present on one side only."""
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+MISSING: Any = _Missing()
+
+
+# -- comparing values ----------------------------------------------------------------------
+def is_volatile(key: str, *, top: bool = False) -> bool:
+    """Whether a field named ``key`` differs between identical runs (so is not compared)."""
+    if key in _VOLATILE or key.startswith(_VOLATILE_PREFIXES):
+        return True
+    return top and key in _VOLATILE_TOP
+
+
+def normalize(value: Any, *, top: bool = True) -> Any:
+    """``value`` without its volatile fields, at any depth (`is_volatile`)."""
+    if isinstance(value, dict):
+        return {k: normalize(v, top=False) for k, v in value.items() if not is_volatile(k, top=top)}
+    if isinstance(value, list):
+        return [normalize(v, top=False) for v in value]
+    return value
+
+
+def differences(a: Any, b: Any, *, limit: int = FIELD_LIMIT) -> list[tuple[str, Any, Any]]:
+    """Leaf differences between ``a`` and ``b`` as ``(dotted path, a value, b value)``.
+
+    In document order (``a``'s keys first), at most ``limit``; a side without the field
+    has `MISSING`. Paths look like ``message.share[0].reward``; ``$`` is the whole value.
+    """
+    out: list[tuple[str, Any, Any]] = []
+    _walk(a, b, "", out, limit)
+    return out
+
+
+def _walk(a: Any, b: Any, path: str, out: list, limit: int) -> None:
+    if len(out) >= limit:
+        return
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in [*a, *(k for k in b if k not in a)]:
+            _walk(a.get(k, MISSING), b.get(k, MISSING), f"{path}.{k}" if path else k, out, limit)
+            if len(out) >= limit:
+                return
+        return
+    if isinstance(a, list) and isinstance(b, list):
+        for i in range(max(len(a), len(b))):
+            va = a[i] if i < len(a) else MISSING
+            vb = b[i] if i < len(b) else MISSING
+            _walk(va, vb, f"{path}[{i}]", out, limit)
+            if len(out) >= limit:
+                return
+        return
+    if not _same(a, b):
+        out.append((path or "$", a, b))
+
+
+def _same(a: Any, b: Any) -> bool:
+    # JSON has one number type (1 == 1.0), but true is not 1.
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _delta(a: Any, b: Any) -> float | None:
+    return round(b - a, 12) if _is_number(a) and _is_number(b) else None
+
+
+def _numbers(obj: Any, prefix: str = "") -> dict[str, float]:
+    """Numeric leaves of ``obj`` by dotted path (booleans are not numbers here)."""
+    if _is_number(obj):
+        return {prefix or "value": obj}
+    out: dict[str, float] = {}
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out.update(_numbers(v, f"{prefix}.{k}" if prefix else str(k)))
+    return out
+
+
+# -- per-side summaries --------------------------------------------------------------------
+def _position(event: dict | None, line: int) -> dict:
+    """Where an event sits: line, kind, round, turn, agent (what a reader looks for)."""
+    if event is None:
+        return {"line": line, "kind": None, "end": True}
+    agent = event.get("agent", event.get("by"))
+    pos = {"line": line, "seq": event.get("seq"), "kind": event.get("kind")}
+    for key, value in (("round", event.get("round")), ("turn", event.get("turn"))):
+        if value is not None:
+            pos[key] = value
+    if agent is not None:
+        pos["agent"] = agent
+    return pos
+
+
+def _plan_key(plan: Any) -> Any:
+    # Each agent's share of resources is the substance of a plan; ``projects`` is the
+    # proposer's own annotation of what it will run, so it does not make a different deal.
+    if (
+        isinstance(plan, dict)
+        and plan
+        and all(isinstance(v, dict) and "resources" in v for v in plan.values())
+    ):
+        return {a: v["resources"] for a, v in sorted(plan.items())}
+    return plan
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass
+class _Side:
+    """What one transcript contributes besides the lockstep comparison."""
+
+    rounds: dict[Any, dict] = field(default_factory=dict)
+    game: dict[str, float] = field(default_factory=dict)
+    agreements: list[tuple[str, dict]] = field(default_factory=list)
+    findings: list[tuple[str, dict]] = field(default_factory=list)
+    cost: dict[str, dict[str, float]] = field(default_factory=dict)
+    events: int = 0
+    _round: Any = None
+    _proposals: dict[str, Any] = field(default_factory=dict)
+
+    def feed(self, e: dict) -> None:
+        self.events += 1
+        kind = e.get("kind")
+        if kind == "round_start":
+            self._round = e.get("round")
+        elif kind == "outcome":
+            self.rounds[e.get("round", self._round)] = _round_summary(e)
+        elif kind == "metric" and e.get("scope", "game") == "game":
+            self.game = _numbers(e.get("metrics") or {})
+        elif kind == "ledger":
+            self._ledger(e)
+        elif kind == "protocol":
+            item = {
+                "round": e.get("round", self._round),
+                "code": e.get("code"),
+                "severity": e.get("severity"),
+                "message": e.get("message"),
+            }
+            if e.get("message_id") is not None:
+                item["message_id"] = e["message_id"]
+            key = _canonical([item["round"], item["code"], item["severity"], item["message"]])
+            self.findings.append((key, item))
+        elif kind in ("model_call", "tool_call") and ("cost" in e or "usage" in e):
+            acc = self.cost.setdefault(str(e.get("agent", "?")), {})
+            for name in ("cost", "usage"):
+                if name in e:
+                    for k, v in _numbers(e[name], name).items():
+                        acc[k] = acc.get(k, 0) + v
+
+    def _ledger(self, e: dict) -> None:
+        entry = e.get("entry") if isinstance(e.get("entry"), dict) else {}
+        if entry.get("id") is not None and "plan" in entry:
+            self._proposals[str(entry["id"])] = entry["plan"]
+        if e.get("binding") is not True:
+            return
+        ref = e.get("ref", entry.get("id"))
+        plan = entry.get("plan", self._proposals.get(str(ref)) if ref is not None else None)
+        rnd = e.get("round", self._round)
+        item = {"round": rnd, "plan": plan, "by": e.get("by"), "id": ref}
+        self.agreements.append((_canonical([rnd, _plan_key(plan)]), item))
+
+
+def _round_summary(e: dict) -> dict:
+    m = e.get("metrics") if isinstance(e.get("metrics"), dict) else {}
+    rewards = e.get("rewards") if isinstance(e.get("rewards"), dict) else {}
+    joint = m.get("joint_reward")
+    if joint is None and rewards and all(_is_number(v) for v in rewards.values()):
+        joint = sum(rewards.values())
+    return {
+        "joint_reward": joint,
+        "rewards": dict(rewards),
+        "annulled": bool(e.get("annulled", m.get("annulled", False))),
+        "joint_efficiency": m.get("joint_efficiency"),
+    }
+
+
+def _round_delta(a: dict, b: dict) -> dict:
+    agents = [*a["rewards"], *(k for k in b["rewards"] if k not in a["rewards"])]
+    return {
+        "joint_reward": _delta(a["joint_reward"], b["joint_reward"]),
+        "rewards": {n: _delta(a["rewards"].get(n), b["rewards"].get(n)) for n in agents},
+        "annulled_changed": a["annulled"] != b["annulled"],
+        "joint_efficiency": _delta(a["joint_efficiency"], b["joint_efficiency"]),
+    }
+
+
+def _only(a: list[tuple[str, dict]], b: list[tuple[str, dict]]) -> tuple[list, list]:
+    """Items of ``a`` not matched in ``b`` and vice versa (multisets, order kept)."""
+
+    def minus(x, y):
+        left = Counter(k for k, _ in y)
+        out = []
+        for k, item in x:
+            if left[k]:
+                left[k] -= 1
+            else:
+                out.append(item)
+        return out
+
+    return minus(a, b), minus(b, a)
+
+
+def _pairs(a: dict[str, float], b: dict[str, float]) -> dict[str, dict]:
+    keys = [*a, *(k for k in b if k not in a)]
+    return {k: {"a": a.get(k), "b": b.get(k), "delta": _delta(a.get(k), b.get(k))} for k in keys}
+
+
+def _status(t: Transcript, side: _Side) -> tuple[dict, list[str]]:
+    seal = t.seal
+    status = seal.get("status", "sealed") if seal else "unsealed"
+    info = {"status": status, "events": side.events, "torn": t.torn}
+    notes = []
+    if info["torn"]:
+        notes.append("its last line is torn (an incomplete write) and was skipped")
+    if seal is None:
+        notes.append("it is not sealed: the run did not finish, or the file was cut short")
+    elif status != "completed":
+        notes.append(f"it was sealed as {status}")
+    return info, notes
+
+
+# -- the report ----------------------------------------------------------------------------
+@dataclass
+class DiffReport:
+    """The comparison of transcript ``a`` with transcript ``b`` (deltas are b − a)."""
+
+    a: str
+    b: str
+    setup: list[dict]
+    first_divergence: dict | None
+    shared_prefix: int
+    rounds: list[dict]
+    game: dict[str, dict]
+    agreements: dict[str, list]
+    findings: dict[str, list]
+    cost: dict | None
+    status: dict[str, dict]
+    notes: list[str]
+
+    @property
+    def equivalent(self) -> bool:
+        """No setup difference and no divergence, once volatile fields are ignored."""
+        return not self.setup and self.first_divergence is None
+
+    def to_dict(self) -> dict:
+        d = {
+            "schema_version": SCHEMA_VERSION,
+            "a": self.a,
+            "b": self.b,
+            "equivalent": self.equivalent,
+            "setup": self.setup,
+            "first_divergence": self.first_divergence,
+            "shared_prefix": self.shared_prefix,
+            "rounds": self.rounds,
+            "game": self.game,
+            "agreements": self.agreements,
+            "findings": self.findings,
+            "status": self.status,
+            "notes": self.notes,
+        }
+        if self.cost is not None:
+            d["cost"] = self.cost
+        return d
+
+
+def _field(path: str, a: Any, b: Any) -> dict:
+    d: dict[str, Any] = {"path": path}
+    if a is not MISSING:
+        d["a"] = a
+    if b is not MISSING:
+        d["b"] = b
+    return d
+
+
+def _divergence(line: int, ea: dict | None, eb: dict | None, diffs: list) -> dict:
+    a, b = _position(ea, line), _position(eb, line)
+    if ea is None or eb is None:
+        path = "(end of a)" if ea is None else "(end of b)"
+    else:
+        path = diffs[0][0]
+    return {
+        "line": line,
+        "path": path,
+        "a": a,
+        "b": b,
+        "fields": [_field(p, va, vb) for p, va, vb in diffs],
+    }
+
+
+def diff_transcripts(path_a: str | os.PathLike, path_b: str | os.PathLike) -> DiffReport:
+    """Compare two transcripts; `InputError` (naming file and line) for unusable input."""
+    ta, tb = Transcript.open(path_a), Transcript.open(path_b)
+    setup = [
+        _field(p, va, vb)
+        for p, va, vb in differences(normalize(ta.header), normalize(tb.header), limit=SETUP_LIMIT)
+    ]
+    sa, sb = _Side(), _Side()
+    prefix_open = ta.header.get("hash") is not None and ta.header["hash"] == tb.header.get("hash")
+    shared = 1 if prefix_open else 0
+    divergence = None
+    line = 1  # the header
+    for ea, eb in zip_longest(ta.events(), tb.events()):
+        line += 1
+        if ea is not None:
+            sa.feed(ea)
+        if eb is not None:
+            sb.feed(eb)
+        if divergence is not None:
+            continue
+        if ea is None or eb is None:
+            divergence = _divergence(line, ea, eb, [])
+            continue
+        diffs = differences(normalize(ea), normalize(eb))
+        if diffs:
+            divergence = _divergence(line, ea, eb, diffs)
+        elif prefix_open and ea.get("hash") == eb.get("hash"):
+            shared += 1
+        else:
+            prefix_open = False
+
+    rounds = []
+    for r in [*sa.rounds, *(r for r in sb.rounds if r not in sa.rounds)]:
+        ra, rb = sa.rounds.get(r), sb.rounds.get(r)
+        delta = _round_delta(ra, rb) if ra and rb else None
+        rounds.append({"round": r, "a": ra, "b": rb, "delta": delta})
+    only_a, only_b = _only(sa.agreements, sb.agreements)
+    f_a, f_b = _only(sa.findings, sb.findings)
+    cost = None
+    if sa.cost or sb.cost:
+        agents = [*sa.cost, *(n for n in sb.cost if n not in sa.cost)]
+        per = {n: _pairs(sa.cost.get(n, {}), sb.cost.get(n, {})) for n in agents}
+        cost = {"agents": per, "total": _pairs(_total(sa.cost), _total(sb.cost))}
+    (st_a, notes_a), (st_b, notes_b) = _status(ta, sa), _status(tb, sb)
+    notes = [f"a: {n}" for n in notes_a] + [f"b: {n}" for n in notes_b]
+    return DiffReport(
+        a=str(path_a),
+        b=str(path_b),
+        setup=setup,
+        first_divergence=divergence,
+        shared_prefix=shared,
+        rounds=rounds,
+        game=_pairs(sa.game, sb.game),
+        agreements={"only_a": only_a, "only_b": only_b},
+        findings={"only_a": f_a, "only_b": f_b},
+        cost=cost,
+        status={"a": st_a, "b": st_b},
+        notes=notes,
+    )
+
+
+def _total(per_agent: dict[str, dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for acc in per_agent.values():
+        for k, v in acc.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+# -- text ----------------------------------------------------------------------------------
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _show(value: Any, width: int) -> str:
+    if value is MISSING:
+        return "(absent)"
+    return _clip(json.dumps(value, ensure_ascii=False), width)
+
+
+def _num(x: Any) -> str:
+    if not _is_number(x):
+        return "-"
+    return f"{x:.6g}"
+
+
+def _signed(x: Any) -> str:
+    if not _is_number(x):
+        return "-"
+    return "0" if x == 0 else f"{x:+.4g}"
+
+
+def _pct(x: Any) -> str:
+    return f"{x * 100:.1f}%" if _is_number(x) else "-"
+
+
+def _where(pos: dict) -> str:
+    if pos.get("end"):
+        return "(no more events)"
+    parts = [str(pos.get("kind"))]
+    if "round" in pos:
+        parts.append(f"round {pos['round']}")
+    if "turn" in pos:
+        parts.append(f"turn {pos['turn']}")
+    if "agent" in pos:
+        parts.append(str(pos["agent"]))
+    return ", ".join(parts)
+
+
+def _plan_text(plan: Any) -> str:
+    key = _plan_key(plan)
+    if isinstance(key, dict) and all(isinstance(v, dict) for v in key.values()):
+        sides = []
+        for agent, res in key.items():
+            items = ", ".join(f"{r} {n:g}" if _is_number(n) else f"{r} {n}" for r, n in res.items())
+            sides.append(f"{agent}: {items or 'nothing'}")
+        return "; ".join(sides)
+    return json.dumps(plan, ensure_ascii=False)
+
+
+def format_text(report: dict, width: int = 80) -> str:
+    """A compact, readable rendering of `DiffReport.to_dict` in ``width`` columns."""
+    w = width
+    lines = [
+        "transcripts are equivalent" if report["equivalent"] else "transcripts differ",
+    ]
+    for side in ("a", "b"):
+        st = report.get("status", {}).get(side, {})
+        tail = f"  ({st.get('status', '?')}, {st.get('events', '?')} events)"
+        lines.append(_clip(f"  {side}: {report[side]}", w - len(tail)) + tail)
+    if report["setup"]:
+        lines += ["", "setup differences (a → b)"]
+        for f in report["setup"]:
+            va, vb = f.get("a", MISSING), f.get("b", MISSING)
+            room = (w - 6 - len(f["path"])) // 2
+            room = max(room, 12)
+            lines.append(_clip(f"  {f['path']}: {_show(va, room)} → {_show(vb, room)}", w))
+    d = report["first_divergence"]
+    if d is None:
+        lines += ["", "no divergence in the events (volatile fields ignored)"]
+    else:
+        lines += [
+            "",
+            _clip(f"first divergence at line {d['line']}: {d['path']}", w),
+            _clip(f"  a: {_where(d['a'])}", w),
+            _clip(f"  b: {_where(d['b'])}", w),
+        ]
+        for f in d["fields"]:
+            lines.append(_clip(f"  {f['path']}", w))
+            lines.append("    a: " + _show(f.get("a", MISSING), w - 7))
+            lines.append("    b: " + _show(f.get("b", MISSING), w - 7))
+    changed = [r for r in report["rounds"] if _round_changed(r)]
+    if report["rounds"]:
+        lines += ["", "rounds (Δ = b − a)" if changed else "rounds: identical outcomes"]
+    if changed:
+        lines.append("  round    joint a  joint b        Δ   eff a   eff b  rewards Δ")
+        for r in changed:
+            a, b, dl = r["a"] or {}, r["b"] or {}, r["delta"] or {}
+            rewards = ", ".join(f"{n} {_signed(v)}" for n, v in dl.get("rewards", {}).items())
+            if dl.get("annulled_changed"):
+                rewards += f"  annulled {a.get('annulled')}→{b.get('annulled')}"
+            row = (
+                f"  {str(r['round']):>5}  {_num(a.get('joint_reward')):>9}"
+                f"{_num(b.get('joint_reward')):>9}{_signed(dl.get('joint_reward')):>9}"
+                f"{_pct(a.get('joint_efficiency')):>8}{_pct(b.get('joint_efficiency')):>8}"
+                f"  {rewards}"
+            )
+            lines.append(_clip(row, w))
+    game_changed = {k: v for k, v in report["game"].items() if v["delta"] != 0}
+    if report["game"]:
+        lines += ["", "game metrics (changed)" if game_changed else "game metrics: identical"]
+    name_w = max((len(k) for k in game_changed), default=0)
+    for k, v in game_changed.items():
+        row = f"  {k:<{name_w}}  {_num(v['a']):>10}  {_num(v['b']):>10}  {_signed(v['delta']):>10}"
+        lines.append(_clip(row, w))
+    for title, key, fmt in (
+        ("agreements", "agreements", lambda i: f"round {i['round']}: {_plan_text(i['plan'])}"),
+        (
+            "protocol findings",
+            "findings",
+            lambda i: f"round {i['round']}: {i['code']} {i['severity']}: {i['message']}",
+        ),
+    ):
+        for side in ("a", "b"):
+            items = report[key][f"only_{side}"]
+            if items:
+                lines += ["", f"{title} only in {side} ({len(items)})"]
+                lines += [_clip(f"  {fmt(i)}", w) for i in items]
+    cost = report.get("cost")
+    if cost:
+        lines += ["", "cost (sums over model calls)"]
+        for agent, pairs in [*cost["agents"].items(), ("total", cost["total"])]:
+            for k, v in pairs.items():
+                row = f"  {agent:<10} {k:<24} {_num(v['a']):>10} {_num(v['b']):>10}"
+                lines.append(_clip(f"{row} {_signed(v['delta']):>10}", w))
+    if report.get("notes"):
+        lines += ["", "notes"] + [_clip(f"  {n}", w) for n in report["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def _round_changed(r: dict) -> bool:
+    return r["a"] != r["b"]
