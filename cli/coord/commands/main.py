@@ -46,7 +46,17 @@ def _main(
 
 
 def _register() -> None:
-    from coord.commands import diff, misc, protocols, run, scenarios, solve, validate, verify
+    from coord.commands import (
+        diff,
+        misc,
+        protocols,
+        replay,
+        run,
+        scenarios,
+        solve,
+        validate,
+        verify,
+    )
 
     app.command("run")(run.run)
     app.command("demo")(run.demo)
@@ -54,6 +64,7 @@ def _register() -> None:
     app.command("verify")(verify.verify)
     app.command("diff")(diff.diff)
     app.command("validate")(validate.validate)
+    app.command("replay")(replay.replay)
     app.add_typer(protocols.app, name="protocols")
     app.add_typer(scenarios.app, name="scenarios")
     app.command("policies")(misc.policies)

@@ -131,3 +131,58 @@ def validate_report(doc: dict) -> None:
             out.print(
                 "  commitments: " + ", ".join(f"{n} {s}" for s, n in counts.items()), markup=False
             )
+
+
+def replay_report(doc: dict) -> None:
+    """A timeline per file with findings marked after their round, then a summary."""
+    import textwrap
+
+    out = console.out()
+    for file in doc["files"]:
+        out.print(f"== {file['path']}", markup=False)
+        by_round: dict = {}
+        for f in file["findings"]:
+            by_round.setdefault(f["round"], []).append(f)
+        rounds = {r["round"]: r for r in file["rounds"]}
+        current = None
+        for t in file["timeline"] + [{"round": None}]:
+            if t["round"] != current and current is not None:
+                for f in by_round.pop(current, []):
+                    line = f"  ! {f['code']} {f['name']} ({f['severity']}): {f['message']}"
+                    out.print(textwrap.fill(line, 80, subsequent_indent="      "), markup=False)
+            if t["round"] is None:
+                break
+            if t["round"] != current:
+                current = t["round"]
+                r = rounds.get(current, {})
+                eff = r.get("joint_efficiency")
+                state = (
+                    ("annulled" if r.get("annulled") else "optimal" if r.get("optimal") else "")
+                    if r
+                    else ""
+                )
+                head = f"round {current}" + (
+                    f": {100 * eff:.1f}% {state}" if eff is not None else ""
+                )
+                out.print(head.rstrip(), markup=False)
+            text = " ".join(str(t.get("text") or "").split())
+            line = f"t{t['turn']} {t['agent']} [{t['type'] or 'say'}] {text}"
+            out.print("  " + textwrap.shorten(line, 78, placeholder="…"), markup=False)
+        for f in [f for fs in by_round.values() for f in fs]:  # not tied to a round
+            out.print(
+                textwrap.fill(
+                    f"  ! {f['code']} ({f['severity']}): {f['message']}",
+                    80,
+                    subsequent_indent="      ",
+                ),
+                markup=False,
+            )
+        for w in file.get("warnings", []):
+            out.print(f"  warning: {w}", markup=False)
+    counts: dict = {}
+    for file in doc["files"]:
+        for f in file["findings"]:
+            counts[f["code"]] = counts.get(f["code"], 0) + 1
+    out.print()
+    summary = ", ".join(f"{c} {n}" for c, n in sorted(counts.items())) or "no findings"
+    out.print(f"detectors {', '.join(doc['detectors'])}: {summary}", markup=False)

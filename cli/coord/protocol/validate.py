@@ -95,7 +95,7 @@ def has_findings(doc: dict[str, Any], *, strict: bool) -> bool:
     return any(f["severity"] in levels for file in doc["files"] for f in file["findings"])
 
 
-def _uri(path: str) -> str:
+def file_uri(path: str) -> str:
     """SARIF wants URIs: absolute paths as file:// URIs, relative ones percent-encoded."""
     from urllib.parse import quote
 
@@ -120,7 +120,7 @@ def to_sarif(doc: dict[str, Any]) -> dict[str, Any]:
                     "locations": [
                         {
                             "physicalLocation": {
-                                "artifactLocation": {"uri": _uri(file["path"])},
+                                "artifactLocation": {"uri": file_uri(file["path"])},
                                 **({"region": region} if region else {}),
                             }
                         }

@@ -1,0 +1,141 @@
+import json
+from xml.etree import ElementTree
+
+import pytest
+from helpers import SCARCE
+
+PAPER_GAME = {
+    "resource_costs": {"r1": 1.0, "r2": 1.5, "r3": 3.0},
+    "resource_supply": {"r1": 10, "r2": 10, "r3": 6},
+    "agent_budget": 18,
+    "max_resource_types": 2,
+    "agent_projects": [
+        [
+            {"name": "a", "requirements": {"r2": 3}, "reward": 9},
+            {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
+            {"name": "c", "requirements": {"r3": 2, "r1": 1}, "reward": 1},
+        ],
+        [
+            {"name": "a", "requirements": {"r3": 3}, "reward": 1},
+            {"name": "b", "requirements": {"r1": 1, "r2": 3}, "reward": 9},
+            {"name": "c", "requirements": {"r2": 2}, "reward": 4},
+        ],
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    from coord.commands.main import run as cli
+
+    out = tmp_path_factory.mktemp("runs")
+    with pytest.raises(SystemExit):
+        cli(
+            [
+                "run",
+                str(SCARCE),
+                "--out",
+                str(out),
+                "-c",
+                "fair",
+                "-c",
+                "grounded",
+                "-c",
+                "mislabel",
+                "--format",
+                "json",
+            ]
+        )
+    return out
+
+
+def test_fair_pair_is_caught_by_g3_and_grounded_is_clean(coord, runs):
+    r = coord(
+        "replay", runs / "fair" / "seed1-rep0.jsonl", "--format", "json", "--fail-on", "warning"
+    )
+    assert r.code == 1
+    doc = r.json()
+    assert doc["schema_version"] == 1
+    f = doc["files"][0]
+    assert {x["code"] for x in f["findings"]} == {"G3"}
+    assert set(f["findings"][0]) == {
+        "code",
+        "name",
+        "severity",
+        "round",
+        "turns",
+        "agents",
+        "message",
+        "evidence",
+    }
+    assert {"round", "joint_efficiency", "annulled", "optimal"} == set(f["rounds"][0])
+    r = coord("replay", runs / "grounded" / "seed1-rep0.jsonl", "--fail-on", "warning")
+    assert r.code == 0 and "no findings" in r.out
+
+
+def test_text_timeline_fits_80_columns(coord, runs):
+    r = coord("replay", runs / "fair" / "seed1-rep0.jsonl")
+    assert r.code == 0  # warnings do not fail by default (--fail-on error)
+    assert "! G3" in r.out and all(len(line) <= 80 for line in r.out.splitlines())
+
+
+def test_junit_and_sarif(coord, runs):
+    path = runs / "fair" / "seed1-rep0.jsonl"
+    root = ElementTree.fromstring(coord("replay", path, "--format", "junit").out)
+    assert [c.get("name") for c in root.iter("testcase")] == ["G2", "G3"]
+    assert root.get("failures") == "1"
+    sarif = json.loads(coord("replay", path, "--format", "sarif").out)
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"][0]["ruleId"] == "G3"
+
+
+def test_protocol_findings_are_included(coord, runs):
+    r = coord(
+        "replay",
+        runs / "mislabel" / "seed1-rep0.jsonl",
+        "--protocol",
+        "negotiation",
+        "--format",
+        "json",
+    )
+    codes = {f["code"] for f in r.json()["files"][0]["findings"]}
+    assert "T010" in codes and r.code == 1
+
+
+def test_interchange_transcript_with_a_game_line(coord, tmp_path):
+    rows = [
+        {"game": PAPER_GAME, "agents": ["ann", "bo"]},
+        {"agent": "ann", "round": 1, "text": "Let's keep it simple: five r2 each?"},
+        {"agent": "bo", "round": 1, "text": "Fair enough, five each. Deal."},
+        {
+            "agent": "ann",
+            "round": 1,
+            "type": "purchase",
+            "text": "Buying 5 r2.",
+            "action": {"r2": 5},
+        },
+        {
+            "agent": "bo",
+            "round": 1,
+            "type": "purchase",
+            "text": "Buying 5 r2.",
+            "action": {"r2": 5},
+        },
+    ]
+    p = tmp_path / "chat.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    doc = coord("replay", p, "--format", "json").json()
+    assert doc["files"][0]["rounds"][0]["joint_efficiency"] < 0.95
+    assert [f["code"] for f in doc["files"][0]["findings"]] == ["G3"]
+
+
+def test_bad_input(coord, tmp_path):
+    r = coord("replay", tmp_path / "nope.jsonl")
+    assert r.code == 2
+    (tmp_path / "x.jsonl").write_text('{"agent": "a", "text": "hi"}\n{oops\n{"agent": "b"}\n')
+    r = coord("replay", tmp_path / "x.jsonl")
+    assert r.code == 2 and "x.jsonl:2" in r.err  # a broken line names its line
+    (tmp_path / "torn.jsonl").write_text('{"agent": "a", "text": "hi"}\n{"agent": "b", "te')
+    r = coord("replay", tmp_path / "torn.jsonl", "--format", "json")
+    assert r.code == 0 and r.json()["files"][0]["warnings"]  # reported, the rest diagnosed
+    r = coord("replay", tmp_path / "x.jsonl", "--detectors", "G33")
+    assert r.code == 2 and 'did you mean "G3"' in r.err
