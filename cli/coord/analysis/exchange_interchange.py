@@ -1,0 +1,290 @@
+"""Read interchange transcripts (other tools' negotiation logs) into an `Exchange`.
+
+JSON Lines, a JSON array, or ``{"messages": [...]}`` of records ``{agent | speaker | name |
+role, content | text, round?, turn?, type?, id?, in_reply_to?, action?}``, with an optional
+first record ``{"game": {paper-form instance}, "agents": ["a", "b"]}``. A turn whose
+``action`` looks like a purchase (resource quantities, flat or under ``resources``, and
+optionally ``projects``) is that agent's purchase for its round; the last one wins.
+``round`` defaults to 1. When the instance is known (the ``game`` record, or the caller's)
+and both purchases are, the outcome is computed with the game's rules and the exact oracle.
+
+A JSON Lines file whose last line is incomplete (the writer stopped mid-line) keeps every
+complete line and records a warning in `Exchange.warnings`; any other unreadable input is
+an `InputError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from coord.analysis.exchange_model import (
+    INTERCHANGE,
+    Exchange,
+    Round,
+    Turn,
+    _count,
+    compute_outcome,
+    purchase_of,
+)
+from coord.errors import InputError
+from coord.game.negotiation.instance import Instance
+from coord.game.negotiation.pool import instance_from_paper_dict
+from coord.spec.jsonsafe import load_json, load_jsonl, read_text
+
+AGENT_KEYS = ("agent", "speaker", "name", "role")
+# Chat roles that are not a negotiator speaking.
+_SKIPPED_ROLES = frozenset({"system", "developer", "tool", "function"})
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+
+
+def _records(display: str, warnings: list[str]) -> Iterator[tuple[int | None, Any]]:
+    """``(line, record)`` of a JSON Lines file or a JSON document (array / messages)."""
+    text_head = _head(display)
+    if text_head.startswith("["):
+        yield from _document(display)
+        return
+    lines = load_jsonl(display, max_bytes=MAX_RECORD_BYTES)
+    first = True
+    try:
+        while True:
+            try:
+                line, record = next(lines)
+            except StopIteration:
+                return
+            except InputError as e:
+                if first and e.line == 1 and text_head.startswith("{"):
+                    # a document spread over several lines
+                    lines.close()
+                    yield from _document(display)
+                    return
+                if e.line is not None and e.line == _torn_line(display):
+                    warnings.append(
+                        f"line {e.line} is incomplete (the writer stopped mid-line); ignored"
+                    )
+                    return
+                raise
+            if first and isinstance(record, (list, dict)) and _is_document(record):
+                lines.close()
+                yield from _document(display)
+                return
+            first = False
+            yield line, record
+    finally:
+        lines.close()
+
+
+def _is_document(record: Any) -> bool:
+    return isinstance(record, list) or (
+        isinstance(record, dict) and isinstance(record.get("messages"), list)
+    )
+
+
+def _head(display: str) -> str:
+    try:
+        with open(display, "rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise InputError(f"cannot read the file: {e.strerror}", file=display) from None
+    return head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+
+
+def _torn_line(display: str) -> int | None:
+    newlines = 0
+    last = b"\n"
+    with open(display, "rb") as f:
+        while chunk := f.read(1 << 20):
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return None if last == b"\n" else newlines + 1
+
+
+def _document(display: str) -> Iterator[tuple[int | None, Any]]:
+    text = read_text(display)
+    data = load_json(display, text=text)
+    header = None
+    if isinstance(data, dict) and isinstance(data.get("messages"), list):
+        if "game" in data or "agents" in data:
+            header = {k: data[k] for k in ("game", "agents") if k in data}
+        data = data["messages"]
+    if not isinstance(data, list):
+        raise InputError(
+            'expected JSON Lines, a JSON array of messages or an object with "messages"',
+            file=display,
+            line=1,
+        )
+    if header is not None:
+        yield 1, header
+    yield from zip(_element_lines(text, len(data)), data)
+
+
+def _element_lines(text: str, count: int) -> list[int | None]:
+    """Best-effort 1-based line of each element of the first array in ``text``."""
+    start = text.find("[")
+    if start < 0:
+        return [None] * count
+    decoder = json.JSONDecoder()
+    out: list[int | None] = []
+    pos = start + 1
+    try:
+        for _ in range(count):
+            while text[pos] in " \t\r\n,":
+                pos += 1
+            out.append(text.count("\n", 0, pos) + 1)
+            _, pos = decoder.raw_decode(text, pos)
+    except (IndexError, ValueError):
+        out += [None] * (count - len(out))
+    return out
+
+
+def _is_header(record: Any) -> bool:
+    return (
+        isinstance(record, dict)
+        and bool({"game", "agents"} & record.keys())
+        and not any(k in record for k in (*AGENT_KEYS, "content", "text"))
+    )
+
+
+def _agent(record: dict) -> Any:
+    for key in AGENT_KEYS:
+        if record.get(key) is not None:
+            return record[key]
+    return None
+
+
+def _ident(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def from_interchange(path: str | os.PathLike, *, instance: Instance | None = None) -> Exchange:
+    display = os.fspath(path)
+    warnings: list[str] = []
+    game: Any = None
+    game_line: int | None = None
+    header_agents: list[str] | None = None
+    turns: list[Turn] = []
+    started = False
+    for line, record in _records(display, warnings):
+        if not started and _is_header(record):
+            if "game" in record:
+                game, game_line = record["game"], line
+            if "agents" in record:
+                agents_value = record["agents"]
+                if not isinstance(agents_value, list) or not all(
+                    isinstance(a, str) for a in agents_value
+                ):
+                    raise InputError(
+                        '"agents" must be a list of agent names', file=display, line=line
+                    )
+                header_agents = list(agents_value)
+            continue
+        started = True
+        turns.extend(_turn(record, line, display, warnings))
+    # positions within rounds for messages without a turn number
+    seen: dict[int, int] = {}
+    for t in turns:
+        seen[t.round] = seen.get(t.round, 0) + 1
+        if t.turn is None:
+            t.turn = seen[t.round]
+
+    if game is not None:
+        if not isinstance(game, dict):
+            raise InputError('"game" must be an object (an instance)', file=display, line=game_line)
+        game_agents = tuple(header_agents) if header_agents and len(header_agents) == 2 else None
+        try:
+            instance = instance_from_paper_dict(
+                game,
+                source=display,
+                id=str(game.get("id", "game")),
+                agents=game_agents or ("A", "B"),
+                path="game",
+            )
+        except InputError as e:
+            e.line = e.line or game_line
+            raise
+    agents = _order_agents(header_agents, turns, instance)
+    if instance is not None and len(agents) == 2 and tuple(instance.agents) != agents:
+        instance = dataclasses.replace(instance, agents=agents)
+
+    rounds: dict[int, Round] = {}
+    names = instance.economy.names if instance is not None else None
+    for t in turns:
+        rnd = rounds.setdefault(t.round, Round(t.round, instance))
+        rnd.turns.append(t)
+        bought = purchase_of(t.action, t.type, names)
+        if bought is not None:
+            rnd.purchases[t.agent] = bought[0]
+            rnd.requested[t.agent] = bought[1] or {}
+    for rnd in rounds.values():
+        rnd.outcome, problems = compute_outcome(rnd, agents)
+        warnings += problems
+    return Exchange(display, agents, [rounds[k] for k in sorted(rounds)], INTERCHANGE, warnings)
+
+
+def _turn(record: Any, line: int | None, display: str, warnings: list[str]) -> list[Turn]:
+    if not isinstance(record, dict):
+        raise InputError("a message must be a JSON object", file=display, line=line)
+    agent = _agent(record)
+    if agent is None:
+        raise InputError(
+            "a message without an agent (agent, speaker, name or role)", file=display, line=line
+        )
+    if not isinstance(agent, str):
+        raise InputError("the agent must be a string", file=display, line=line)
+    if "role" in record and _agent(record) == record.get("role") and agent in _SKIPPED_ROLES:
+        return []
+    content = record["content"] if "content" in record else record.get("text")
+    action = record.get("action")
+    if isinstance(content, dict):
+        text = str(content.get("text") or "")
+        if action is None:
+            action = {k: v for k, v in content.items() if k != "text"} or None
+    else:
+        text = "" if content is None else str(content)
+    if action is not None and not isinstance(action, dict):
+        where = f"line {line}: " if line is not None else ""
+        warnings.append(f"{where}`action` is not a JSON object; ignored")
+        action = None
+    rnd = record.get("round", 1)
+    turn = record.get("turn")
+    for key, value in (("round", rnd), ("turn", turn)):
+        if value is not None and (_count(value) is None or _count(value) < 1):
+            raise InputError(
+                f'"{key}" must be a positive whole number, not {value!r}', file=display, line=line
+            )
+    return [
+        Turn(
+            round=_count(rnd),
+            turn=_count(turn) if turn is not None else None,  # filled in by the caller
+            agent=agent,
+            text=text,
+            type=record.get("type") if isinstance(record.get("type"), str) else None,
+            action=action,
+            id=_ident(record.get("id")),
+            in_reply_to=_ident(record.get("in_reply_to")),
+            line=line,
+        )
+    ]
+
+
+def _order_agents(
+    header: list[str] | None, turns: list[Turn], instance: Instance | None
+) -> tuple[str, ...]:
+    """The agents in side order: the header's, else the instance's names when the speakers
+    are exactly those, else in order of first appearance."""
+    if header:
+        return tuple(header)
+    speakers: list[str] = []
+    for t in turns:
+        if t.agent not in speakers:
+            speakers.append(t.agent)
+    if instance is not None and set(speakers) <= set(instance.agents) and len(speakers) <= 2:
+        return tuple(instance.agents)
+    return tuple(speakers)
