@@ -82,7 +82,7 @@ def test_text_timeline_fits_80_columns(coord, runs):
 def test_junit_and_sarif(coord, runs):
     path = runs / "fair" / "seed1-rep0.jsonl"
     root = ElementTree.fromstring(coord("replay", path, "--format", "junit").out)
-    assert [c.get("name") for c in root.iter("testcase")] == ["G2", "G3"]
+    assert [c.get("name") for c in root.iter("testcase")] == ["G2", "G3", "G4", "G5", "G6"]
     assert root.get("failures") == "1"
     sarif = json.loads(coord("replay", path, "--format", "sarif").out)
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"][0]["ruleId"] == "G3"

@@ -39,8 +39,14 @@ ANCHOR_EFFICIENCY = 0.99  # G2(a): the previous round counts as suboptimal below
 FAIRNESS_EFFICIENCY = 0.95  # G3: an equal split is a finding below this
 REJECT_TYPES = frozenset({"reject", "decline", "refuse", "counter", "counteroffer"})
 ACCEPT_TYPES = frozenset({"accept", "agree"})
-DETECTORS = ("G2", "G3")
-NAMES = {"G2": "anchoring", "G3": "perfunctory fairness"}
+DETECTORS = ("G2", "G3", "G4", "G5", "G6")
+NAMES = {
+    "G2": "anchoring",
+    "G3": "perfunctory fairness",
+    "G4": "referential binding",
+    "G5": "ack as agreement",
+    "G6": "divergent belief",
+}
 
 
 @dataclass
@@ -292,7 +298,27 @@ def _num(x: object) -> str:
 
 # -- entry point ----------------------------------------------------------------------------
 
-_REGISTRY = {"G2": detect_anchoring, "G3": detect_perfunctory_fairness}
+
+def _text_detector(name: str):
+    """A detector of `coord.analysis.detectors_text` (G4-G6), imported when first run:
+    that module builds `Finding`s from this one."""
+
+    def run(exchange: Exchange) -> list[Finding]:
+        from coord.analysis import detectors_text
+
+        return getattr(detectors_text, name)(exchange)
+
+    run.__name__ = name
+    return run
+
+
+_REGISTRY = {
+    "G2": detect_anchoring,
+    "G3": detect_perfunctory_fairness,
+    "G4": _text_detector("detect_referential_binding"),
+    "G5": _text_detector("detect_ack_as_agreement"),
+    "G6": _text_detector("detect_divergent_belief"),
+}
 
 
 def detect(exchange: Exchange, detectors: Iterable[str] = DETECTORS) -> list[Finding]:
