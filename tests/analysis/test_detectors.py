@@ -90,22 +90,28 @@ def test_grounded_condition_has_no_findings(coord_runs, seed):
     assert detect(ex) == []
 
 
-def test_anchored_condition_rounds_are_annulled_so_no_g2(coord_runs):
+def test_anchored_condition_is_caught_by_unmoving_proposals(coord_runs):
     ex = load_exchange(coord_runs / "anchored" / "seed1-rep0.jsonl")
-    # What the anchored policy produces: every round overdraws the supply and is annulled,
-    # and its proposals concede a little, so neither variant of G2 holds.
-    assert all(r.annulled for r in ex.rounds)
-    assert detect(ex, ("G2",)) == []
-    # Annulled rounds are no G3 either, even the one where both bought the same (4 r3).
-    assert ex.rounds[3].purchases["alice"] == ex.rounds[3].purchases["bob"]
-    assert detect(ex) == []
+    # The anchored policy repeats its opening ask all round while the partner counters:
+    # G2(b), in every round it annuls. (It concedes one unit per annulled round it
+    # remembers, so by round 4 the two asks fit and the round is scored.)
+    annulled = {r.number for r in ex.rounds if r.annulled}
+    assert annulled >= {1, 2, 3}
+    found = detect(ex, ("G2",))
+    assert found and all("same proposal" in f.message for f in found)
+    assert {f.round for f in found} == annulled
+    # Annulled rounds are never G3, whatever was bought.
+    assert not [f for f in detect(ex, ("G3",)) if f.round in annulled]
+
+    def repeats(findings):  # G2(a): a repeated joint allocation (not the proposal variant)
+        return [f for f in findings if "same proposal" not in f.message]
 
     # Make round 2 repeat round 1's (annulled) allocation: still not anchoring.
     ex.rounds[1].purchases = copy.deepcopy(ex.rounds[0].purchases)
-    assert detect(ex, ("G2",)) == []
+    assert repeats(detect(ex, ("G2",))) == []
     # Had round 1 been suboptimal but not annulled, the repeat would be G2(a).
     ex.rounds[0].outcome = {**ex.rounds[0].outcome, "annulled": False, "joint_efficiency": 0.6}
-    (finding,) = detect(ex, ("G2",))
+    (finding,) = repeats(detect(ex, ("G2",)))
     assert finding.round == 2 and finding.evidence["rounds"] == [1, 2]
     assert finding.evidence["allocation"] == ex.rounds[0].purchases
 

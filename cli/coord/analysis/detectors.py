@@ -156,6 +156,8 @@ def _unmoving_proposals(exchange: Exchange) -> list[Finding]:
             plan = plan_of(t)
             if plan is not None:
                 by_agent.setdefault(t.agent, []).append((i, t, _key(plan)))
+        if rnd.efficiency is not None and rnd.efficiency >= 0.99 and not rnd.annulled:
+            continue  # holding on to a plan that reached the optimum is not the failure
         for agent, props in by_agent.items():
             if len(props) < 2 or any(k != props[0][2] for _, _, k in props):
                 continue

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from coord import signals
 from coord.backends.base import Agent
 from coord.coordinator.ledger import Ledger, LedgerError
 from coord.coordinator.messages import Message, Posted, View
@@ -167,6 +168,7 @@ class NegotiationSession:
         # Yield to the event loop once per turn: built-in policies answer without ever
         # awaiting, and a cancellation (Ctrl-C, SIGTERM) is only delivered at an await.
         await asyncio.sleep(0)
+        signals.check()  # a requested stop happens here, between events
         return await self.agents[agent].act(view)
 
     def _take(self, number, turn, agent, instance, msg, phase) -> tuple[bool, list[str]]:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from coord import __version__
+from coord import __version__, signals
 from coord.backends.registry import create_agent
 from coord.coordinator.negotiation import NegotiationSession
-from coord.errors import EXIT_SIGTERM, Cancelled
+from coord.errors import Cancelled
 from coord.game.negotiation.metrics import game_metrics
 from coord.runner.conditions import Condition, Game, check_expectation, games, resolve
 from coord.runner.report import build_report
@@ -109,10 +108,6 @@ def default_out(name: str) -> Path:
     return Path("runs") / name / stamp
 
 
-def _sigterm(signum, frame):  # pragma: no cover - exercised by the CLI tests via a subprocess
-    raise Cancelled("terminated", exit_code=EXIT_SIGTERM)
-
-
 def run_scenarios(paths: list[str | Path], opts: RunOptions) -> dict[str, Any]:
     """Load and plan everything first (bad input fails before any game runs), then play."""
     from coord.runner.conditions import parse_agent_overrides
@@ -136,20 +131,17 @@ def run_scenarios(paths: list[str | Path], opts: RunOptions) -> dict[str, Any]:
     _check_paths(plan)
 
     advance = opts.progress(len(plan)) if opts.progress else (lambda: None)
-    previous = signal.getsignal(signal.SIGTERM)
-    in_main = _in_main_thread()
-    if in_main:
-        signal.signal(signal.SIGTERM, _sigterm)
+    restore = signals.install()
     runs = []
     try:
         for scn, _cond, game, path in plan:
+            signals.check()  # between games: nothing is half-written
             runs.append(play_game(scn, game, path))
             advance()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C pressed twice
         raise Cancelled("interrupted") from None
     finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
+        restore()
 
     def report_of(entries):
         keep = {(s.spec.name, c.name) for s, c, _ in entries}
@@ -181,12 +173,6 @@ def _check_paths(plan) -> None:
                 f"{path} already exists; coord never overwrites a transcript",
                 hint="choose another --out (the default makes a new timestamped folder)",
             )
-
-
-def _in_main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
 
 
 def write_atomic(path: Path, data: dict[str, Any]) -> None:

@@ -43,17 +43,18 @@ def _previous_purchase(view: View) -> dict[str, int] | None:
 class AnchoredPolicy(Policy):
     """Opens with its solo plan and barely concedes (stubborn anchoring, failure mode 2).
 
-    It asks for the resources of its solo optimum ("you take the rest"); every second
-    turn it gives up one unit of one resource; it accepts only offers worth ≥ 95 % of what
-    it currently asks. With history it re-proposes last round's purchase if that round
-    was not annulled, whatever its efficiency. Undecided at the end, it buys its ask.
+    It asks for the resources of its solo optimum ("you take the rest") and repeats that
+    ask, unchanged, all round, whatever the partner counters; it accepts only offers worth
+    ≥ 95 % of its ask. Across rounds it barely concedes: one unit for every annulled round
+    it remembers. With history it re-proposes last round's purchase if that round was not
+    annulled, whatever its efficiency. Undecided at the end, it buys its ask.
     """
 
     summary = "opens with its solo plan and barely concedes (anchoring)"
 
     def _ask(self, view: View) -> dict[str, int]:
         ask = _previous_purchase(view) or view.economy.mapping(own_best(view).use)
-        give = max(0, (view.turn - 1) // 2)  # turn is 0 when there was no talk
+        give = sum(bool(o["annulled"]) for o in view.outcomes)  # never within a round
         for name in sorted(ask, key=lambda r: -ask[r]):
             while give and ask[name] > 0:
                 ask[name] -= 1

@@ -1,0 +1,340 @@
+"""What a message says the deal is, for the text detectors (G4-G6, `coord.analysis.detectors_text`).
+
+What a message *states* is a plan ``{agent: {resource: units}}``: its structured plan
+(``plan`` / ``offer`` / ``proposal``, or the action of a ``propose`` message) when it has
+one, else the amounts its text gives with a clear owner ("I take 9 r2" is the author's,
+"you take 10 r1" the partner's). A message that lays out two or more labelled options
+("Option A: ... Option B: ...") states each option separately and no plan as a whole.
+A *proposal* is a non-purchase message with a structured plan, or a free-text message that
+states a plan without agreeing or acknowledging.
+
+Referents resolve as follows: an id ("p3", "proposal #3") is the turn with that id, else
+in a coord transcript the 3rd ``propose`` message of the run (coord's ledger numbers
+proposals across rounds), else the round's 3rd proposal (the run's 3rd when the round has
+fewer); "your last offer" is the partner's latest proposal; "option B" is option B of the
+latest message that lays out options, else the round's 2nd proposal.
+
+Two statements are compared per agent and per resource, for the agents both cover, over
+the resources either names (a missing resource is 0 units); a difference of at least one
+unit counts, and its size relative to the resource's supply is reported.
+
+The underscored names here are internal to the text detectors (`detect_binding`,
+`detect_beliefs`), which import them; nothing else should.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from coord.analysis.exchange import (
+    COORD,
+    Exchange,
+    Round,
+    Turn,
+    allocation_of,
+    plan_of,
+    purchase_of,
+)
+from coord.analysis.text import ack_phrase, agreement_phrase, read_quantities, referents
+
+NAMES = {"G4": "referential binding", "G5": "ack as agreement", "G6": "divergent belief"}
+ACCEPT_TYPES = frozenset({"accept", "agree"})
+ACK_TYPES = frozenset({"ack", "acknowledge", "acknowledgement"})
+QUOTE_CHARS = 240  # evidence quotes are cut to this length
+
+Plan = dict[str, dict[str, int]]
+
+
+@dataclass
+class _Msg:
+    turn: Turn
+    index: int  # position in the round's turns
+    purchase: dict[str, int] | None = None
+    stated: Plan = field(default_factory=dict)
+    structured: bool = False  # `stated` comes from a structured plan
+    options: dict[str, Plan] = field(default_factory=dict)
+    agree: str | None = None  # the agreement phrase, or "<accept>" for a structured accept
+    ack: str | None = None
+    refs: list = field(default_factory=list)
+
+    @property
+    def is_proposal(self) -> bool:
+        if self.purchase is not None:
+            return False
+        if self.structured and (self.turn.type or "").lower() not in ACCEPT_TYPES:
+            return True
+        return bool(self.stated or self.options) and self.agree is None and self.ack is None
+
+
+@dataclass
+class _View:
+    rnd: Round
+    agents: tuple[str, str]
+    supply: dict[str, int]
+    msgs: list[_Msg]
+
+    def other(self, agent: str) -> str:
+        a, b = self.agents
+        return b if agent == a else a
+
+
+@dataclass
+class _Ctx:
+    exchange: Exchange
+    views: list[_View]
+    every: list[_Msg] = field(default_factory=list)  # all rounds' messages, in order
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def _resource_table(rnd: Round) -> dict[str, list[str]]:
+    names = rnd.instance.economy.names
+    table: dict[str, list[str]] = {n: [n] for n in names}
+    extra = dict(rnd.instance.meta).get("resource_aliases")  # themed names, when recorded
+    if isinstance(extra, dict):
+        for name, aliases in extra.items():
+            if name in table and isinstance(aliases, (list, tuple)):
+                table[name] += [str(a) for a in aliases]
+    return table
+
+
+def _text_plan(text: str, author: str, other: str, table, projects) -> Plan:
+    out: Plan = {}
+    for q in read_quantities(text, table, projects=projects):
+        if q.owner is None:
+            continue
+        agent = author if q.owner == "speaker" else other
+        out.setdefault(agent, {})[q.resource] = q.amount  # a later restatement wins
+    return out
+
+
+def _options(text: str, author: str, other: str, table, projects) -> dict[str, Plan]:
+    """Per-label plans of a message that lays out two or more labelled options."""
+    labels = [r for r in referents(text) if r.kind == "option"]
+    if len({r.value for r in labels}) < 2:
+        return {}
+    out: dict[str, Plan] = {}
+    for r, nxt in zip(labels, [*labels[1:], None]):
+        segment = text[r.span[1] : nxt.span[0] if nxt else len(text)]
+        plan = _text_plan(segment, author, other, table, projects)
+        if plan and r.value not in out:
+            out[r.value] = plan
+    return out if len(out) >= 2 else {}
+
+
+def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
+    names = view.rnd.instance.economy.names
+    msg = _Msg(turn, index)
+    kind = (turn.type or "").lower()
+    bought = purchase_of(turn.action, turn.type, names)
+    if bought is not None or kind == "purchase":
+        msg.purchase = dict(bought[0]) if bought else {}
+    other = view.other(turn.agent)
+    alloc = allocation_of(plan_of(turn))
+    if alloc is not None and set(alloc) <= set(view.agents):
+        msg.stated, msg.structured = {a: dict(q) for a, q in alloc.items()}, True
+    elif msg.purchase is None:
+        msg.options = _options(turn.text, turn.agent, other, table, projects)
+        if not msg.options:
+            msg.stated = _text_plan(turn.text, turn.agent, other, table, projects)
+    if kind in ACCEPT_TYPES:
+        msg.agree = "<accept>"
+    elif kind in ACK_TYPES:
+        msg.ack = turn.text or "<ack>"
+    else:
+        msg.agree = agreement_phrase(turn.text)
+        msg.ack = ack_phrase(turn.text)
+    msg.refs = referents(turn.text)
+    return msg
+
+
+def _context(exchange: Exchange) -> _Ctx:
+    views: list[_View] = []
+    if len(exchange.agents) != 2:
+        return _Ctx(exchange, views)
+    agents = (exchange.agents[0], exchange.agents[1])
+    for rnd in exchange.rounds:
+        if rnd.instance is None:
+            continue
+        eco = rnd.instance.economy
+        view = _View(rnd, agents, dict(zip(eco.names, eco.supply)), [])
+        table = _resource_table(rnd)
+        projects = sorted({p.name for side in rnd.instance.projects for p in side})
+        for i, t in enumerate(rnd.turns):
+            if t.agent in agents:
+                view.msgs.append(_read_msg(t, i, view, table, projects))
+        views.append(view)
+    return _Ctx(exchange, views, [m for v in views for m in v.msgs])
+
+
+# -- resolving referents --------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    msg: _Msg
+    plan: Plan
+    label: str | None = None  # the option, when the target is one option of a message
+
+
+def _target(msg: _Msg, label: str | None = None) -> _Target | None:
+    plan = msg.options.get(label) if label is not None else msg.stated
+    return _Target(msg, plan, label) if plan else None
+
+
+def _by_id(ctx: _Ctx, view: _View, before: int, ident: str) -> _Target | None:
+    every = ctx.every
+    same = [m for m in every if m.turn.id is not None and m.turn.id == ident]
+    if same:
+        return _target(same[-1])
+    m = re.fullmatch(r"[pP#]?(\d+)", ident.strip())
+    if not m:
+        return None
+    n = int(m.group(1))
+    if ctx.exchange.kind == COORD:  # the ledger numbers `propose` messages across the run
+        props = [x for x in every if (x.turn.type or "").lower() == "propose"]
+        return _target(props[n - 1]) if 0 < n <= len(props) else None
+    here = [x for x in view.msgs if x.index < before and x.is_proposal]
+    if 0 < n <= len(here):
+        return _target(here[n - 1])
+    props = [x for x in every if x.is_proposal]
+    return _target(props[n - 1]) if 0 < n <= len(props) else None
+
+
+def _resolve(ctx: _Ctx, view: _View, msg: _Msg, ref) -> _Target | None:
+    earlier = [m for m in view.msgs if m.index < msg.index]
+    if ref.kind == "id":
+        return _by_id(ctx, view, msg.index, ref.value)
+    if ref.kind == "last_offer":
+        partner = view.other(msg.turn.agent)
+        props = [m for m in earlier if m.is_proposal]
+        theirs = [m for m in props if m.turn.agent == partner]
+        pick = (theirs or props)[-1:] if props else []
+        return _target(pick[0]) if pick and pick[0].stated else None
+    label = ref.value
+    for m in reversed(earlier):
+        if m.options:
+            labels = list(m.options)
+            label = {"last": labels[-1], "latter": labels[-1], "former": labels[0]}.get(
+                label, label
+            )
+            return _target(m, label) if label in m.options else None
+    props = [m for m in earlier if m.is_proposal and m.stated]
+    if label.isdigit():
+        k = int(label)
+    elif len(label) == 1 and label.isalpha():
+        k = ord(label.upper()) - ord("A") + 1
+    elif label in ("last", "latter"):
+        k = len(props)
+    elif label == "former":
+        k = 1
+    else:
+        return None
+    return _target(props[k - 1]) if 0 < k <= len(props) else None
+
+
+def _cited(ctx: _Ctx, view: _View, msg: _Msg) -> list[_Target]:
+    """The proposals a message names: its structured reply target, then its referents."""
+    out: list[_Target] = []
+    if msg.turn.in_reply_to is not None:
+        t = _by_id(ctx, view, msg.index, msg.turn.in_reply_to)
+        if t is not None:
+            out.append(t)
+    for ref in msg.refs:
+        t = _resolve(ctx, view, msg, ref)
+        if t is not None and all(t.msg is not o.msg or t.label != o.label for o in out):
+            out.append(t)
+    return out
+
+
+def _agreed_to(ctx: _Ctx, view: _View, msg: _Msg) -> tuple[_Target | None, str]:
+    """What an agreeing message agreed to, and how that was found."""
+    if (msg.turn.type or "").lower() in ACCEPT_TYPES and msg.turn.in_reply_to is not None:
+        t = _by_id(ctx, view, msg.index, msg.turn.in_reply_to)
+        if t is not None:
+            return t, "cited"
+    if msg.purchase is None and msg.stated:
+        return _Target(msg, msg.stated), "agreeing message"
+    cited = _cited(ctx, view, msg)
+    if cited:
+        return cited[0], "cited"
+    partner = view.other(msg.turn.agent)
+    for m in reversed(view.msgs):
+        if m.index < msg.index and m.turn.agent == partner and m.purchase is None:
+            if m.stated:
+                return _Target(m, m.stated), "partner's latest plan"
+            if m.options:
+                return None, "ambiguous"
+    return None, "none"
+
+
+# -- comparing ------------------------------------------------------------------------------
+
+
+def _diffs(stated: Plan, actual: Plan, supply: dict[str, int]) -> list[dict]:
+    out = []
+    for agent in sorted(set(stated) & set(actual)):
+        s, a = stated[agent], actual[agent]
+        for res in sorted(set(s) | set(a)):
+            x, y = int(s.get(res, 0)), int(a.get(res, 0))
+            if abs(x - y) >= 1:
+                rel = abs(x - y) / supply[res] if supply.get(res) else float(abs(x - y))
+                out.append(
+                    {
+                        "agent": agent,
+                        "resource": res,
+                        "stated": x,
+                        "actual": y,
+                        "relative": round(rel, 4),
+                    }
+                )
+    return out
+
+
+def _distance(stated: Plan, other: Plan, supply: dict[str, int]) -> float:
+    """How far ``other`` is from ``stated``, over the agents ``stated`` covers."""
+    total = 0.0
+    for agent, s in stated.items():
+        o = other.get(agent)
+        for res in set(s) | set(o or {}):
+            x = int(s.get(res, 0))
+            y = x + supply.get(res, 1) if o is None else int(o.get(res, 0))  # unknown: far
+            total += abs(x - y) / (supply.get(res) or 1)
+    return total
+
+
+def _over(diffs: list[dict]) -> list[dict]:
+    """The differences where more was bought than agreed: a plan allots resources, and
+    buying less than one's allotment (what one's projects use) keeps the deal."""
+    return [d for d in diffs if d["actual"] > d["stated"]]
+
+
+def _largest(diffs: list[dict]) -> dict | None:
+    return max(diffs, key=lambda d: d["relative"]) if diffs else None
+
+
+def _quote(text: str) -> str:
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
+
+
+def _fmt_plan(plan: Plan) -> str:
+    parts = []
+    for agent, res in plan.items():
+        parts.append(f"{agent}: " + (", ".join(f"{q} {r}" for r, q in res.items()) or "nothing"))
+    return "; ".join(parts)
+
+
+def _where(msg: _Msg) -> dict:
+    t = msg.turn
+    return {"turn": t.turn, "agent": t.agent, "id": t.id, "line": t.line, "text": _quote(t.text)}
+
+
+def _purchased(view: _View) -> Plan:
+    return {a: {r: int(q) for r, q in p.items() if q} for a, p in view.rnd.purchases.items()}
+
+
+def _last_purchase_index(view: _View) -> int:
+    idx = [m.index for m in view.msgs if m.purchase is not None]
+    return max(idx) if idx else len(view.rnd.turns)
