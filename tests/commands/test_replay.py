@@ -139,3 +139,11 @@ def test_bad_input(coord, tmp_path):
     assert r.code == 0 and r.json()["files"][0]["warnings"]  # reported, the rest diagnosed
     r = coord("replay", tmp_path / "x.jsonl", "--detectors", "G33")
     assert r.code == 2 and 'did you mean "G3"' in r.err
+
+
+def test_metrics_flag(coord, runs):
+    doc = coord("replay", runs / "grounded" / "seed1-rep0.jsonl", "--metrics",
+                "--format", "json").json()
+    m = doc["files"][0]["metrics"]
+    assert m["agreement_rate"] == 1.0 and m["drift_events"] == 0
+    assert "metrics:" in coord("replay", runs / "grounded" / "seed1-rep0.jsonl", "--metrics").out

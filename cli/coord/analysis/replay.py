@@ -22,6 +22,7 @@ def replay_files(
     detectors: list[str] | None = None,
     scenario: Path | None = None,
     protocol: str | None = None,
+    metrics: bool = False,
 ) -> dict[str, Any]:
     from coord.analysis.detectors import DETECTORS, detect
     from coord.analysis.exchange import load_exchange
@@ -42,8 +43,15 @@ def replay_files(
         findings = [f.to_dict() for f in detect(exchange, chosen)]
         if protocol:
             findings += _protocol_findings(protocol, path)
+        if metrics:
+            from coord.analysis.instrumentation import exchange_metrics
+
+            extra = {"metrics": exchange_metrics(exchange)}
+        else:
+            extra = {}
         files.append(
             {
+                **extra,
                 "path": str(path),
                 "agents": list(exchange.agents),
                 "rounds": [_round_summary(r) for r in exchange.rounds],

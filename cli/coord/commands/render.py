@@ -179,6 +179,29 @@ def replay_report(doc: dict) -> None:
             )
         for w in file.get("warnings", []):
             out.print(f"  warning: {w}", markup=False)
+        m = file.get("metrics")
+        if m:
+            mean = m["mean_turns_to_agreement"]
+            conv = m["ack_to_agreement"]
+            out.print(
+                f"  metrics: agreement in {100 * m['agreement_rate']:.0f}% of rounds"
+                + (f" after {mean:.1f} turns" if mean is not None else "")
+                + f"; {m['proposals_per_round']:.1f} proposals/round"
+                + (f"; ack→agreement {100 * conv:.0f}%" if conv is not None else "")
+                + (
+                    f"; drift {m['drift_events']}, violations {m['violations']}"
+                    if m["drift_events"] is not None
+                    else ""
+                ),
+                markup=False,
+                soft_wrap=True,
+            )
+            for agent, c in sorted(m["cost"].items()):
+                out.print(
+                    f"  cost {agent}: ${c['usd']:.4f}, {c['tokens']:.0f} tokens, "
+                    f"{c['calls']:.0f} calls",
+                    markup=False,
+                )
     counts: dict = {}
     for file in doc["files"]:
         for f in file["findings"]:

@@ -38,6 +38,12 @@ def replay(
     protocol: str = typer.Option(
         None, "--protocol", metavar="PROTOCOL", help="Also report conformance findings."
     ),
+    metrics: bool = typer.Option(
+        False,
+        "--metrics",
+        help="Add coordination metrics: turns to agreement, proposals per "
+        "round, acknowledgement-to-agreement conversion, drift, violations, cost per agent.",
+    ),
     fail_on: FailOn = typer.Option(
         FailOn.error, "--fail-on", help="Exit 1 when a finding reaches this severity."
     ),
@@ -51,7 +57,9 @@ def replay(
     from coord.analysis.replay import fails, replay_files, to_junit, to_sarif
 
     chosen = [d.strip() for d in detectors.split(",") if d.strip()] if detectors else None
-    doc = replay_files(list(files), detectors=chosen, scenario=scenario, protocol=protocol)
+    doc = replay_files(
+        list(files), detectors=chosen, scenario=scenario, protocol=protocol, metrics=metrics
+    )
     if fmt is ReplayFormat.json:
         console.print_json(doc)
     elif fmt is ReplayFormat.sarif:
