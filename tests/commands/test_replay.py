@@ -82,7 +82,7 @@ def test_text_timeline_fits_80_columns(coord, runs):
 def test_junit_and_sarif(coord, runs):
     path = runs / "fair" / "seed1-rep0.jsonl"
     root = ElementTree.fromstring(coord("replay", path, "--format", "junit").out)
-    assert [c.get("name") for c in root.iter("testcase")] == ["G2", "G3", "G4", "G5", "G6"]
+    assert [c.get("name") for c in root.iter("testcase")] == ["G1", "G2", "G3", "G4", "G5", "G6"]
     assert root.get("failures") == "1"
     sarif = json.loads(coord("replay", path, "--format", "sarif").out)
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"][0]["ruleId"] == "G3"
@@ -142,8 +142,9 @@ def test_bad_input(coord, tmp_path):
 
 
 def test_metrics_flag(coord, runs):
-    doc = coord("replay", runs / "grounded" / "seed1-rep0.jsonl", "--metrics",
-                "--format", "json").json()
+    doc = coord(
+        "replay", runs / "grounded" / "seed1-rep0.jsonl", "--metrics", "--format", "json"
+    ).json()
     m = doc["files"][0]["metrics"]
     assert m["agreement_rate"] == 1.0 and m["drift_events"] == 0
     assert "metrics:" in coord("replay", runs / "grounded" / "seed1-rep0.jsonl", "--metrics").out

@@ -39,8 +39,9 @@ ANCHOR_EFFICIENCY = 0.99  # G2(a): the previous round counts as suboptimal below
 FAIRNESS_EFFICIENCY = 0.95  # G3: an equal split is a finding below this
 REJECT_TYPES = frozenset({"reject", "decline", "refuse", "counter", "counteroffer"})
 ACCEPT_TYPES = frozenset({"accept", "agree"})
-DETECTORS = ("G2", "G3", "G4", "G5", "G6")
+DETECTORS = ("G1", "G2", "G3", "G4", "G5", "G6")
 NAMES = {
+    "G1": "history loss",
     "G2": "anchoring",
     "G3": "perfunctory fairness",
     "G4": "referential binding",
@@ -314,7 +315,15 @@ def _text_detector(name: str):
     return run
 
 
+def _history_detector(exchange: Exchange) -> list[Finding]:
+    """G1 (`coord.analysis.detect_history`), imported when first run for the same reason."""
+    from coord.analysis import detect_history
+
+    return detect_history.detect_history_loss(exchange)
+
+
 _REGISTRY = {
+    "G1": _history_detector,
     "G2": detect_anchoring,
     "G3": detect_perfunctory_fairness,
     "G4": _text_detector("detect_referential_binding"),

@@ -1,0 +1,395 @@
+"""The G1 detector (history loss): an agent acts as if earlier talk had not happened.
+
+``G1`` history loss
+    (a) ``re-proposed rejected plan``: an agent proposes a plan (the same ``{agent:
+    {resource: units}}``, structured or read from its text) that it proposed earlier and
+    that the partner rejected, in a later round played on the same instance, or later in
+    the same round after it had proposed a different plan in between (it came back to the
+    rejected plan; holding one plan throughout a round despite pushback is G2's unmoving
+    proposal, not reported twice). A proposal is rejected when the partner's next message in
+    that round (or a message of the partner whose ``in_reply_to`` names it) is a ``reject`` /
+    ``decline`` / ``refuse`` / ``counter`` message, uses rejection language ("no", "I can't
+    accept", "that doesn't work", ...) or proposes a different plan. It stops counting as
+    rejected once the partner accepts it or proposes it itself.
+    (b) ``contradicted standing agreement``: round k and round k+1 are played on the same
+    instance; round k ended in an agreement on a plan (as G4 places it: the last agreement
+    before the last purchase, not followed by a proposal of a different plan), both
+    purchases kept it and the round was optimal (efficiency >= 0.99, not annulled). In round
+    k+1 the first message that states a plan or buys something beyond that agreement (at
+    least one unit more of some resource for some agent) comes before any renegotiation
+    language ("change", "instead", "different", "new plan", "renegotiate", "this time",
+    ...) from either agent. When that message is also an (a) re-proposal, it is reported
+    once, as (a), with the agreement it breaks under ``contradicts_agreement``.
+    (c) ``fresh start``: in a round > 1, after earlier rounds with messages, an agent's
+    first message of the round uses first-round language ("nice to meet you", "let's
+    start", "to begin", "first round", ...), or asks for / says it has not seen the
+    partner's projects when an earlier round was played on the same instance. (Re-sharing
+    one's own projects is not a finding: it loses nothing, and the `grounded` remedy does it
+    every round on purpose so that a reset partner can recover.)
+
+A warning. Deterministic and tuned for precision: plans are compared exactly, rejection and
+renegotiation are read with fixed phrase lists, and a round whose instance is unknown is
+skipped by (a) and (b).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from coord.analysis.detectors import Finding
+from coord.analysis.exchange import Exchange, Round, Turn
+from coord.analysis.statements import (
+    ACCEPT_TYPES,
+    _agreed_to,
+    _context,
+    _Ctx,
+    _diffs,
+    _fmt_plan,
+    _last_purchase_index,
+    _Msg,
+    _over,
+    _purchased,
+    _quote,
+    _View,
+    _where,
+)
+
+__all__ = ["detect_history_loss"]
+
+CODE = "G1"
+NAME = "history loss"
+OPTIMAL = 0.99  # (b): the earlier round counts as optimal from this efficiency on
+REJECT_TYPES = frozenset({"reject", "decline", "refuse", "counter", "counteroffer"})
+
+_I = re.IGNORECASE
+_REJECTION = re.compile(
+    r"(?:^|(?<=[.!?;\n]))\s*(?:no|nope|nah)\b(?!\s+(?:problem|worries|issue|doubt|objection))"
+    r"|\b(?:i|we)\s+(?:can't|cannot|can\s+not|won't|will\s+not|couldn't|don't)\s+"
+    r"(?:accept|agree|do\s+that|go\s+with|take\s+that|work\s+with)"
+    r"|\bthat\s+(?:doesn't|does\s+not|won't|will\s+not)\s+work"
+    r"|\b(?:doesn't|does\s+not)\s+work\s+for\s+(?:me|us)"
+    r"|\b(?:not\s+acceptable|unacceptable|no\s+deal)\b"
+    r"|\bi\s+(?:reject|decline|refuse)\b"
+    r"|\bi'?m\s+not\s+(?:ok|okay|happy|comfortable)\s+with\b",
+    _I,
+)
+_RENEGOTIATION = re.compile(
+    r"\b(?:chang\w*|instead|differen\w*|new\s+(?:plan|deal|split|allocation|arrangement)"
+    r"|renegotiat\w*|this\s+time|switch\w*|adjust\w*|revis\w*|modif\w*|tweak\w*|swap\w*"
+    r"|rebalanc\w*|rethink\w*|reconsider\w*)\b",
+    _I,
+)
+# First-round language, whatever the instance.
+_FRESH = re.compile(
+    r"\b(?:nice|pleased|good|great)\s+to\s+meet\s+you\b"
+    r"|\blet(?:'s|\s+us)\s+(?:get\s+)?start(?:ed)?\b(?!\s+with\b)"
+    r"|\bto\s+(?:begin|start)\s+(?:with\b)?"
+    r"|(?<!\bin\s)(?<!\bof\s)(?<!\bas\s)(?<!\bfrom\s)(?<!\bsince\s)(?<!\bthan\s)(?<!\blike\s)"
+    r"(?<!\bafter\s)(?<!\bduring\s)\b(?:the|our|this)\s+first\s+round\b",
+    _I,
+)
+# Not knowing the partner's projects: first-round language when the instance is the same.
+_UNSEEN_PROJECTS = re.compile(
+    r"\bwhat\s+(?:are|were)\s+your\s+projects\b"
+    r"|\bwhat\s+projects\s+do\s+you\s+have\b"
+    r"|\btell\s+me\s+(?:about\s+)?your\s+projects\b"
+    r"|\b(?:i|we)\s+(?:haven't|have\s+not|don't\s+know|do\s+not\s+know|never)\s+"
+    r"(?:seen\s+|know\s+)?your\s+projects\b",
+    _I,
+)
+# A message that points back at earlier rounds is not acting as if there were none.
+_HISTORY = re.compile(
+    r"\b(?:last|previous|earlier|prior)\s+rounds?\b|\bas\s+before\b|\blike\s+before\b"
+    r"|\bagain\b|\bwelcome\s+back\b|\bsame\s+as\b",
+    _I,
+)
+
+
+def detect_history_loss(exchange: Exchange) -> list[Finding]:
+    ctx = _context(exchange)
+    reproposed = _reproposed_rejected(ctx)
+    by_msg = {(f.round, f.evidence["reproposal"]["line"], f.turns[-1]): f for f in reproposed}
+    contradicted = []
+    for f in _contradicted_agreement(ctx):
+        same = by_msg.get((f.round, f.evidence["deviation"]["line"], f.turns[-1]))
+        if same is None:
+            contradicted.append(f)
+        else:  # one message, one finding: the re-proposal also breaks the standing deal
+            same.evidence["contradicts_agreement"] = {
+                k: f.evidence[k] for k in ("agreed_plan", "agreement", "differences")
+            }
+    return reproposed + contradicted + _fresh_start(exchange)
+
+
+def _key(plan: dict) -> str:
+    clean = {a: {r: int(q) for r, q in side.items() if q} for a, side in plan.items()}
+    return json.dumps({a: s for a, s in clean.items() if s}, sort_keys=True)
+
+
+def _norm(text: str) -> str:
+    return (text or "").replace("\u2019", "'").replace("\u2018", "'")
+
+
+# -- (a) re-proposing a rejected plan -------------------------------------------------------
+
+
+@dataclass
+class _Proposal:
+    view: _View
+    msg: _Msg
+    key: str
+    verdict: str | None = None  # "rejected" / "accepted" once the partner answered
+    answer: _Msg | None = None
+    how: str = ""
+
+
+def _verdict(msg: _Msg, key: str) -> tuple[str | None, str]:
+    kind = (msg.turn.type or "").lower()
+    if kind in REJECT_TYPES:
+        return "rejected", f"a {kind!r} message"
+    if kind in ACCEPT_TYPES:
+        return "accepted", f"an {kind!r} message"
+    m = _REJECTION.search(_norm(msg.turn.text))
+    if m:
+        return "rejected", f"rejection language ({m.group(0).strip()!r})"
+    if msg.agree is not None:
+        return "accepted", "agreement language"
+    if msg.is_proposal and msg.stated:
+        if _key(msg.stated) == key:
+            return "accepted", "the same plan proposed back"
+        return "rejected", "a counter-proposal"
+    return None, ""
+
+
+def _reproposed_rejected(ctx: _Ctx) -> list[Finding]:
+    out: list[Finding] = []
+    history: list[_Proposal] = []
+    flagged: set[tuple[str, str, int]] = set()
+    for view in ctx.views:
+        for msg in view.msgs:
+            agent = msg.turn.agent
+            pending = [
+                p
+                for p in history
+                if p.view is view
+                and p.verdict is None
+                and p.answer is None
+                and p.msg.turn.agent != agent
+            ]
+            named = [p for p in pending if p.msg.turn.id and p.msg.turn.id == msg.turn.in_reply_to]
+            answered = named or pending[-1:]
+            for p in answered:
+                p.verdict, p.how = _verdict(msg, p.key)
+                p.answer = msg
+            for p in pending:
+                if p not in answered:
+                    p.answer = msg  # superseded: only the latest open proposal is answered
+            if not (msg.is_proposal and msg.stated):
+                continue
+            key = _key(msg.stated)
+            if key == "{}":
+                continue
+            same = [p for p in history if p.key == key and p.view.rnd.instance == view.rnd.instance]
+            for p in same:  # the partner proposing this plan itself endorses it
+                if p.msg.turn.agent != agent:
+                    p.verdict, p.how = "accepted", "proposed by the partner"
+            mine = [p for p in same if p.msg.turn.agent == agent and p.verdict is not None]
+            last = mine[-1] if mine else None
+            if last is not None and last.verdict == "rejected" and _came_back(view, last, msg):
+                tag = (agent, key, view.rnd.number)
+                if tag not in flagged:
+                    flagged.add(tag)
+                    out.append(_finding_a(msg, view, last))
+            history.append(_Proposal(view, msg, key))
+    return out
+
+
+def _came_back(view: _View, earlier: _Proposal, msg: _Msg) -> bool:
+    """Whether a re-proposal returns to a rejected plan rather than holding it: always in a
+    later round; within the round only after the agent proposed something else in between
+    (repeating one plan throughout a round despite pushback is G2's unmoving proposal)."""
+    if earlier.view is not view:
+        return True
+    between = [
+        m
+        for m in view.msgs
+        if earlier.msg.index < m.index < msg.index
+        and m.turn.agent == msg.turn.agent
+        and m.is_proposal
+        and m.stated
+    ]
+    return any(_key(m.stated) != earlier.key for m in between)
+
+
+def _finding_a(msg: _Msg, view: _View, earlier: _Proposal) -> Finding:
+    first, answer = earlier.msg, earlier.answer
+    assert answer is not None
+    same_round = earlier.view is view
+    where = "later in the same round" if same_round else f"in round {view.rnd.number}"
+    plan = {a: dict(q) for a, q in msg.stated.items()}
+    return Finding(
+        code=CODE,
+        name=NAME,
+        severity="warning",
+        round=view.rnd.number,
+        turns=sorted({first.turn.turn, answer.turn.turn, msg.turn.turn})
+        if same_round
+        else [msg.turn.turn],
+        agents=[msg.turn.agent],
+        message=(
+            f"{msg.turn.agent} proposes again ({where}) the plan it proposed in round "
+            f"{earlier.view.rnd.number} (turn {first.turn.turn}) and {answer.turn.agent} "
+            f"rejected ({earlier.how}, turn {answer.turn.turn}): {_fmt_plan(plan)}"
+        ),
+        evidence={
+            "variant": "reproposed_rejected_plan",
+            "rounds": sorted({earlier.view.rnd.number, view.rnd.number}),
+            "plan": plan,
+            "earlier_proposal": {**_where(first), "round": earlier.view.rnd.number},
+            "rejection": {**_where(answer), "round": earlier.view.rnd.number, "how": earlier.how},
+            "reproposal": {**_where(msg), "round": view.rnd.number},
+            "same_round": same_round,
+        },
+    )
+
+
+# -- (b) contradicting a standing agreement -------------------------------------------------
+
+
+def _standing_agreement(ctx: _Ctx, view: _View):
+    rnd = view.rnd
+    if rnd.outcome is None or rnd.annulled or rnd.efficiency is None:
+        return None
+    if rnd.efficiency < OPTIMAL:
+        return None
+    bought = _purchased(view)
+    end = _last_purchase_index(view)
+    agreeing = [m for m in view.msgs if m.index <= end and m.agree is not None]
+    for last in reversed(agreeing):
+        target, how = _agreed_to(ctx, view, last)
+        if target is not None:
+            break
+        if how == "ambiguous":
+            return None
+    else:
+        return None
+    later = [m for m in view.msgs if last.index < m.index <= end and m.is_proposal]
+    if any(_diffs(target.plan, m.stated, view.supply) or m.options for m in later):
+        return None
+    if _over(_diffs(target.plan, bought, view.supply)):
+        return None
+    return last, target
+
+
+def _contradicted_agreement(ctx: _Ctx) -> list[Finding]:
+    out: list[Finding] = []
+    for prev, cur in zip(ctx.views, ctx.views[1:]):
+        if cur.rnd.number != prev.rnd.number + 1 or cur.rnd.instance != prev.rnd.instance:
+            continue
+        standing = _standing_agreement(ctx, prev)
+        if standing is None:
+            continue
+        agreement, target = standing
+        for msg in cur.msgs:
+            if _RENEGOTIATION.search(_norm(msg.turn.text)):
+                break
+            if msg.purchase is not None:
+                said = {msg.turn.agent: msg.purchase}
+            elif msg.stated:
+                said = msg.stated
+            else:
+                continue
+            over = _over(_diffs(target.plan, said, cur.supply))
+            if over:
+                out.append(_finding_b(prev, cur, agreement, target, msg, said, over))
+                break
+    return out
+
+
+def _finding_b(prev: _View, cur: _View, agreement: _Msg, target, msg: _Msg, said, over):
+    what = "buys" if msg.purchase is not None else "states"
+    worst = max(over, key=lambda d: d["relative"])
+    return Finding(
+        code=CODE,
+        name=NAME,
+        severity="warning",
+        round=cur.rnd.number,
+        turns=[msg.turn.turn],
+        agents=[msg.turn.agent],
+        message=(
+            f"round {cur.rnd.number} replays round {prev.rnd.number}'s game, whose agreed plan "
+            f"({_fmt_plan(target.plan)}) reached {prev.rnd.efficiency:.0%}; {msg.turn.agent} "
+            f"{what} {_fmt_plan(said)} (turn {msg.turn.turn}), {worst['actual']} "
+            f"{worst['resource']} for {worst['agent']} instead of {worst['stated']}, "
+            f"without renegotiating"
+        ),
+        evidence={
+            "variant": "contradicted_standing_agreement",
+            "rounds": [prev.rnd.number, cur.rnd.number],
+            "agreed_plan": {a: dict(q) for a, q in target.plan.items()},
+            "agreement": {**_where(agreement), "round": prev.rnd.number},
+            "agreed_from": {**_where(target.msg), "round": prev.rnd.number},
+            "previous_efficiency": prev.rnd.efficiency,
+            "deviation": {**_where(msg), "round": cur.rnd.number, "kind": what},
+            "stated": {a: dict(q) for a, q in said.items()},
+            "differences": over,
+            "efficiency": cur.rnd.efficiency,
+        },
+    )
+
+
+# -- (c) behaving as if the round were the first --------------------------------------------
+
+
+def _quote_turn(t: Turn) -> dict:
+    return {"turn": t.turn, "agent": t.agent, "id": t.id, "line": t.line, "text": _quote(t.text)}
+
+
+def _fresh_start(exchange: Exchange) -> list[Finding]:
+    out: list[Finding] = []
+    seen: list[Round] = []
+    for rnd in exchange.rounds:
+        talked = [r for r in seen if r.turns]
+        same_game = [r for r in talked if r.instance == rnd.instance]
+        opened: set[str] = set()
+        for t in rnd.turns:
+            if t.agent in opened or (t.type or "").lower() == "purchase" or not t.text:
+                continue
+            opened.add(t.agent)
+            if not talked:
+                continue
+            text = _norm(t.text)
+            if _HISTORY.search(text):
+                continue
+            m = _FRESH.search(text)
+            if m is None and same_game:
+                m = _UNSEEN_PROJECTS.search(text)
+            if m is not None:
+                out.append(_finding_c_language(rnd, t, m.group(0), talked, same_game))
+        seen.append(rnd)
+    return out
+
+
+def _finding_c_language(rnd: Round, t: Turn, phrase: str, talked, same_game) -> Finding:
+    return Finding(
+        code=CODE,
+        name=NAME,
+        severity="warning",
+        round=rnd.number,
+        turns=[t.turn],
+        agents=[t.agent],
+        message=(
+            f"{t.agent} opens round {rnd.number} with first-round language ({phrase!r}) "
+            f"although {len(talked)} earlier round(s) were played"
+            + (" on the same game" if same_game else "")
+        ),
+        evidence={
+            "variant": "fresh_start_language",
+            "rounds": [*(r.number for r in talked), rnd.number],
+            "phrase": phrase,
+            "quote": _quote_turn(t),
+            "same_instance_rounds": [r.number for r in same_game],
+        },
+    )
