@@ -6,31 +6,13 @@ import subprocess
 import sys
 
 import pytest
+from helpers import PAPER_GAME
 
 from coord.analysis.detectors import DETECTORS, NAMES, detect
 from coord.analysis.exchange import load_exchange
 
 # The paper's worked example: A buys 2 r1 + 4 r3 (two runs of c), B buys 3 r1 + 9 r2 (three
 # runs of b), collab_max 29.
-PAPER_GAME = {
-    "id": "paper-example",
-    "resource_costs": {"r1": 1.0, "r2": 1.5, "r3": 3.0},
-    "resource_supply": {"r1": 10, "r2": 10, "r3": 6},
-    "agent_budget": 18,
-    "max_resource_types": 2,
-    "agent_projects": [
-        [
-            {"name": "a", "requirements": {"r2": 3}, "reward": 9},
-            {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
-            {"name": "c", "requirements": {"r3": 2, "r1": 1}, "reward": 1},
-        ],
-        [
-            {"name": "a", "requirements": {"r3": 3}, "reward": 1},
-            {"name": "b", "requirements": {"r1": 1, "r2": 3}, "reward": 9},
-            {"name": "c", "requirements": {"r2": 2}, "reward": 4},
-        ],
-    ],
-}
 HEADER = {"game": PAPER_GAME, "agents": ["A", "B"]}
 SHARE_A = [{"name": p["name"], **p} for p in PAPER_GAME["agent_projects"][0]]
 
@@ -292,16 +274,9 @@ def coord_run(*args):
     )
 
 
-@pytest.fixture(scope="module")
-def grounded_runs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs")
-    coord_run("negotiation/scarce-0.5", "--out", str(out), "-c", "grounded")
-    return out
-
-
 @pytest.mark.parametrize("seed", [1, 2])
-def test_grounded_run_rotating_instances_has_no_g1(grounded_runs, seed):
-    ex = load_exchange(grounded_runs / "grounded" / f"seed{seed}-rep0.jsonl")
+def test_grounded_run_rotating_instances_has_no_g1(scarce_runs, seed):
+    ex = load_exchange(scarce_runs / "grounded" / f"seed{seed}-rep0.jsonl")
     assert any(t.action and t.action.get("share") for r in ex.rounds[1:] for t in r.turns)
     assert detect(ex, ["G1"]) == []
 

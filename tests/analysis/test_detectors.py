@@ -1,34 +1,12 @@
 import copy
 import json
-import os
-import subprocess
-import sys
 
 import pytest
+from helpers import PAPER_GAME
 
 from coord.analysis.detectors import detect
 from coord.analysis.exchange import load_exchange
 from coord.errors import UsageError
-
-PAPER_GAME = {
-    "id": "paper-example",
-    "resource_costs": {"r1": 1.0, "r2": 1.5, "r3": 3.0},
-    "resource_supply": {"r1": 10, "r2": 10, "r3": 6},
-    "agent_budget": 18,
-    "max_resource_types": 2,
-    "agent_projects": [
-        [
-            {"name": "a", "requirements": {"r2": 3}, "reward": 9},
-            {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
-            {"name": "c", "requirements": {"r3": 2, "r1": 1}, "reward": 1},
-        ],
-        [
-            {"name": "a", "requirements": {"r3": 3}, "reward": 1},
-            {"name": "b", "requirements": {"r1": 1, "r2": 3}, "reward": 9},
-            {"name": "c", "requirements": {"r2": 2}, "reward": 4},
-        ],
-    ],
-}
 
 # Both agents want only r1 (5 units each, reward 10): the equal split is the optimum.
 SYMMETRIC_GAME = {
@@ -53,25 +31,12 @@ def codes(findings):
     return [(f.code, f.round) for f in findings]
 
 
-@pytest.fixture(scope="module")
-def coord_runs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs")
-    subprocess.run(
-        [sys.executable, "-m", "coord", "run", "negotiation/scarce-0.5", "--out", str(out)]
-        + ["-c", "anchored", "-c", "fair", "-c", "grounded"],
-        check=True,
-        capture_output=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    return out
-
-
 # -- coord transcripts ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_fair_condition_is_perfunctory_fairness(coord_runs, seed):
-    ex = load_exchange(coord_runs / "fair" / f"seed{seed}-rep0.jsonl")
+def test_fair_condition_is_perfunctory_fairness(scarce_runs, seed):
+    ex = load_exchange(scarce_runs / "fair" / f"seed{seed}-rep0.jsonl")
     findings = detect(ex)
     assert codes(findings) == [("G3", n) for n in (1, 2, 3, 4)]
     f = findings[0]
@@ -85,13 +50,13 @@ def test_fair_condition_is_perfunctory_fairness(coord_runs, seed):
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_grounded_condition_has_no_findings(coord_runs, seed):
-    ex = load_exchange(coord_runs / "grounded" / f"seed{seed}-rep0.jsonl")
+def test_grounded_condition_has_no_findings(scarce_runs, seed):
+    ex = load_exchange(scarce_runs / "grounded" / f"seed{seed}-rep0.jsonl")
     assert detect(ex) == []
 
 
-def test_anchored_condition_is_caught_by_unmoving_proposals(coord_runs):
-    ex = load_exchange(coord_runs / "anchored" / "seed1-rep0.jsonl")
+def test_anchored_condition_is_caught_by_unmoving_proposals(scarce_runs):
+    ex = load_exchange(scarce_runs / "anchored" / "seed1-rep0.jsonl")
     # The anchored policy repeats its opening ask all round while the partner counters:
     # G2(b), in every round it annuls. (It concedes one unit per annulled round it
     # remembers, so by round 4 the two asks fit and the round is scored.)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers import PAPER_GAME
 
 from coord.analysis.detectors import DETECTORS, detect
 from coord.analysis.exchange import load_exchange
@@ -15,25 +16,6 @@ TEXT_CODES = ["G4", "G5", "G6"]
 
 # The paper's worked example (v1 27, v2 27, collab_max 29: A buys 2 r1 + 4 r3 for two runs
 # of c, B buys 3 r1 + 9 r2 for three runs of b). Only the numbers matter here.
-PAPER_GAME = {
-    "id": "paper-example",
-    "resource_costs": {"r1": 1.0, "r2": 1.5, "r3": 3.0},
-    "resource_supply": {"r1": 10, "r2": 10, "r3": 6},
-    "agent_budget": 18,
-    "max_resource_types": 2,
-    "agent_projects": [
-        [
-            {"name": "a", "requirements": {"r2": 3}, "reward": 9},
-            {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
-            {"name": "c", "requirements": {"r3": 2, "r1": 1}, "reward": 1},
-        ],
-        [
-            {"name": "a", "requirements": {"r3": 3}, "reward": 1},
-            {"name": "b", "requirements": {"r1": 1, "r2": 3}, "reward": 9},
-            {"name": "c", "requirements": {"r2": 2}, "reward": 4},
-        ],
-    ],
-}
 HEADER = {"game": PAPER_GAME, "agents": ["A", "B"]}
 
 
@@ -304,29 +286,16 @@ def test_registered_by_default():
     assert {"G4", "G5", "G6"} <= set(DETECTORS)
 
 
-@pytest.fixture(scope="module")
-def coord_runs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs")
-    subprocess.run(
-        [sys.executable, "-m", "coord", "run", "negotiation/scarce-0.5", "--out", str(out)]
-        + ["-c", "mislabel", "-c", "forgetful", "-c", "grounded"],
-        check=True,
-        capture_output=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    return out
-
-
 @pytest.mark.parametrize("seed", [1, 2])
-def test_grounded_has_no_text_findings(coord_runs, seed):
-    ex = load_exchange(coord_runs / "grounded" / f"seed{seed}-rep0.jsonl")
+def test_grounded_has_no_text_findings(scarce_runs, seed):
+    ex = load_exchange(scarce_runs / "grounded" / f"seed{seed}-rep0.jsonl")
     assert detect(ex, TEXT_CODES) == []
 
 
 @pytest.mark.parametrize("condition", ["mislabel", "forgetful"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_mislabel_and_forgetful_agree_then_buy_otherwise(coord_runs, condition, seed):
-    ex = load_exchange(coord_runs / condition / f"seed{seed}-rep0.jsonl")
+def test_mislabel_and_forgetful_agree_then_buy_otherwise(scarce_runs, condition, seed):
+    ex = load_exchange(scarce_runs / condition / f"seed{seed}-rep0.jsonl")
     g4 = [f for f in detect(ex, TEXT_CODES) if f.code == "G4"]
     assert g4, f"{condition}: no G4"
     for f in g4:
@@ -335,10 +304,10 @@ def test_mislabel_and_forgetful_agree_then_buy_otherwise(coord_runs, condition, 
     assert any(f.evidence["annulled"] for f in g4)
 
 
-def test_replay_runs_text_detectors_by_default(coord_runs):
+def test_replay_runs_text_detectors_by_default(scarce_runs):
     proc = subprocess.run(
         [sys.executable, "-m", "coord", "replay", "--format", "json"]
-        + [str(coord_runs / "forgetful" / "seed1-rep0.jsonl")],
+        + [str(scarce_runs / "forgetful" / "seed1-rep0.jsonl")],
         capture_output=True,
         text=True,
         env={**os.environ, "NO_COLOR": "1"},

@@ -1,9 +1,7 @@
 import json
-import os
-import subprocess
-import sys
 
 import pytest
+from helpers import PAPER_GAME
 
 from coord.analysis.exchange import (
     COORD,
@@ -16,25 +14,6 @@ from coord.errors import InputError
 from coord.game.negotiation.instance import make_instance
 
 # The paper's example instance, in the paper's form.
-PAPER_GAME = {
-    "id": "paper-example",
-    "resource_costs": {"r1": 1.0, "r2": 1.5, "r3": 3.0},
-    "resource_supply": {"r1": 10, "r2": 10, "r3": 6},
-    "agent_budget": 18,
-    "max_resource_types": 2,
-    "agent_projects": [
-        [
-            {"name": "a", "requirements": {"r2": 3}, "reward": 9},
-            {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
-            {"name": "c", "requirements": {"r3": 2, "r1": 1}, "reward": 1},
-        ],
-        [
-            {"name": "a", "requirements": {"r3": 3}, "reward": 1},
-            {"name": "b", "requirements": {"r1": 1, "r2": 3}, "reward": 9},
-            {"name": "c", "requirements": {"r2": 2}, "reward": 4},
-        ],
-    ],
-}
 
 
 def write_jsonl(path, records, *, torn_tail=None):
@@ -45,21 +24,8 @@ def write_jsonl(path, records, *, torn_tail=None):
     return path
 
 
-@pytest.fixture(scope="module")
-def coord_runs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs")
-    subprocess.run(
-        [sys.executable, "-m", "coord", "run", "negotiation/scarce-0.5", "--out", str(out)]
-        + ["-c", "anchored", "-c", "fair", "-c", "grounded"],
-        check=True,
-        capture_output=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    return out
-
-
-def test_coord_transcript(coord_runs):
-    ex = load_exchange(coord_runs / "grounded" / "seed1-rep0.jsonl")
+def test_coord_transcript(scarce_runs):
+    ex = load_exchange(scarce_runs / "grounded" / "seed1-rep0.jsonl")
     assert ex.kind == COORD
     assert ex.agents == ("alice", "bob")
     assert [r.number for r in ex.rounds] == [1, 2, 3, 4]
@@ -77,8 +43,8 @@ def test_coord_transcript(coord_runs):
     assert ex.warnings == []
 
 
-def test_coord_transcript_torn_last_line(coord_runs, tmp_path):
-    src = (coord_runs / "fair" / "seed1-rep0.jsonl").read_text().splitlines(keepends=True)
+def test_coord_transcript_torn_last_line(scarce_runs, tmp_path):
+    src = (scarce_runs / "fair" / "seed1-rep0.jsonl").read_text().splitlines(keepends=True)
     torn = tmp_path / "torn.jsonl"
     torn.write_text("".join(src[:-1]) + src[-1][:20])
     ex = load_exchange(torn)

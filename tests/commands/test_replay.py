@@ -1,57 +1,17 @@
 import json
 from xml.etree import ElementTree
 
-import pytest
-from helpers import SCARCE
-
-PAPER_GAME = {
-    "resource_costs": {"r1": 1.0, "r2": 1.5, "r3": 3.0},
-    "resource_supply": {"r1": 10, "r2": 10, "r3": 6},
-    "agent_budget": 18,
-    "max_resource_types": 2,
-    "agent_projects": [
-        [
-            {"name": "a", "requirements": {"r2": 3}, "reward": 9},
-            {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
-            {"name": "c", "requirements": {"r3": 2, "r1": 1}, "reward": 1},
-        ],
-        [
-            {"name": "a", "requirements": {"r3": 3}, "reward": 1},
-            {"name": "b", "requirements": {"r1": 1, "r2": 3}, "reward": 9},
-            {"name": "c", "requirements": {"r2": 2}, "reward": 4},
-        ],
-    ],
-}
+from helpers import PAPER_GAME
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    from coord.commands.main import run as cli
-
-    out = tmp_path_factory.mktemp("runs")
-    with pytest.raises(SystemExit):
-        cli(
-            [
-                "run",
-                str(SCARCE),
-                "--out",
-                str(out),
-                "-c",
-                "fair",
-                "-c",
-                "grounded",
-                "-c",
-                "mislabel",
-                "--format",
-                "json",
-            ]
-        )
-    return out
-
-
-def test_fair_pair_is_caught_by_g3_and_grounded_is_clean(coord, runs):
+def test_fair_pair_is_caught_by_g3_and_grounded_is_clean(coord, scarce_runs):
     r = coord(
-        "replay", runs / "fair" / "seed1-rep0.jsonl", "--format", "json", "--fail-on", "warning"
+        "replay",
+        scarce_runs / "fair" / "seed1-rep0.jsonl",
+        "--format",
+        "json",
+        "--fail-on",
+        "warning",
     )
     assert r.code == 1
     doc = r.json()
@@ -69,18 +29,18 @@ def test_fair_pair_is_caught_by_g3_and_grounded_is_clean(coord, runs):
         "evidence",
     }
     assert {"round", "joint_efficiency", "annulled", "optimal"} == set(f["rounds"][0])
-    r = coord("replay", runs / "grounded" / "seed1-rep0.jsonl", "--fail-on", "warning")
+    r = coord("replay", scarce_runs / "grounded" / "seed1-rep0.jsonl", "--fail-on", "warning")
     assert r.code == 0 and "no findings" in r.out
 
 
-def test_text_timeline_fits_80_columns(coord, runs):
-    r = coord("replay", runs / "fair" / "seed1-rep0.jsonl")
+def test_text_timeline_fits_80_columns(coord, scarce_runs):
+    r = coord("replay", scarce_runs / "fair" / "seed1-rep0.jsonl")
     assert r.code == 0  # warnings do not fail by default (--fail-on error)
     assert "! G3" in r.out and all(len(line) <= 80 for line in r.out.splitlines())
 
 
-def test_junit_and_sarif(coord, runs):
-    path = runs / "fair" / "seed1-rep0.jsonl"
+def test_junit_and_sarif(coord, scarce_runs):
+    path = scarce_runs / "fair" / "seed1-rep0.jsonl"
     root = ElementTree.fromstring(coord("replay", path, "--format", "junit").out)
     assert [c.get("name") for c in root.iter("testcase")] == ["G1", "G2", "G3", "G4", "G5", "G6"]
     assert root.get("failures") == "1"
@@ -88,10 +48,10 @@ def test_junit_and_sarif(coord, runs):
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"][0]["ruleId"] == "G3"
 
 
-def test_protocol_findings_are_included(coord, runs):
+def test_protocol_findings_are_included(coord, scarce_runs):
     r = coord(
         "replay",
-        runs / "mislabel" / "seed1-rep0.jsonl",
+        scarce_runs / "mislabel" / "seed1-rep0.jsonl",
         "--protocol",
         "negotiation",
         "--format",
@@ -141,10 +101,13 @@ def test_bad_input(coord, tmp_path):
     assert r.code == 2 and 'did you mean "G3"' in r.err
 
 
-def test_metrics_flag(coord, runs):
+def test_metrics_flag(coord, scarce_runs):
     doc = coord(
-        "replay", runs / "grounded" / "seed1-rep0.jsonl", "--metrics", "--format", "json"
+        "replay", scarce_runs / "grounded" / "seed1-rep0.jsonl", "--metrics", "--format", "json"
     ).json()
     m = doc["files"][0]["metrics"]
     assert m["agreement_rate"] == 1.0 and m["drift_events"] == 0
-    assert "metrics:" in coord("replay", runs / "grounded" / "seed1-rep0.jsonl", "--metrics").out
+    assert (
+        "metrics:"
+        in coord("replay", scarce_runs / "grounded" / "seed1-rep0.jsonl", "--metrics").out
+    )
