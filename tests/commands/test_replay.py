@@ -111,3 +111,42 @@ def test_metrics_flag(coord, scarce_runs):
         "metrics:"
         in coord("replay", scarce_runs / "grounded" / "seed1-rep0.jsonl", "--metrics").out
     )
+
+
+def chat(tmp_path, reply):
+    rows = [
+        {"role": "system", "content": "You are negotiating for alice."},
+        {
+            "role": "assistant",
+            "name": "alice",
+            "content": "I take 9 r2; you take 3 r1 and 6 r3. Deal?",
+        },
+        {"role": "user", "name": "bob", "content": reply},
+        {"role": "assistant", "name": "alice", "content": "Great, buying now: 9 r2."},
+        {"role": "tool", "content": '{"ok": true}'},
+    ]
+    p = tmp_path / "chat.json"
+    p.write_text(json.dumps(rows))
+    return p
+
+
+def test_chat_list_ack_taken_as_agreement_is_g5(coord, tmp_path):
+    scenario = "negotiation/scarce-0.5"
+    from coord.resources import find_scenario
+
+    path = chat(tmp_path, "Got it, I'll consider it.")
+    r = coord("replay", path, "--scenario", find_scenario(scenario), "--format", "json")
+    codes = [f["code"] for f in r.json()["files"][0]["findings"]]
+    assert codes == ["G5"] and r.code == 1
+    turns = r.json()["files"][0]["timeline"]
+    assert [t["agent"] for t in turns] == ["alice", "bob", "alice"]  # system/tool skipped
+
+
+def test_chat_list_with_real_agreement_is_clean(coord, tmp_path):
+    from coord.resources import find_scenario
+
+    path = chat(tmp_path, "Sounds good, deal: you take 9 r2, I take 3 r1 and 6 r3.")
+    r = coord(
+        "replay", path, "--scenario", find_scenario("negotiation/scarce-0.5"), "--format", "json"
+    )
+    assert r.json()["files"][0]["findings"] == [] and r.code == 0

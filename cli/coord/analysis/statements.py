@@ -124,6 +124,16 @@ def _options(text: str, author: str, other: str, table, projects) -> dict[str, P
     return out if len(out) >= 2 else {}
 
 
+# Words that commit to a purchase rather than propose one. Deliberately strict: "I'll buy
+# 9 r2" is usually an offer, "buying now: 9 r2" is a decision.
+_COMMIT = re.compile(
+    r"\b(buying now|i'?m buying|i am buying|purchasing now|i'?m purchasing|locking (it )?in|"
+    r"locked in|submitting (my )?(purchase|order)|my (final )?purchase( is)?:|"
+    r"placing my order|i('ve| have) bought|final answer:)",
+    re.IGNORECASE,
+)
+
+
 def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
     names = view.rnd.instance.economy.names
     msg = _Msg(turn, index)
@@ -139,6 +149,15 @@ def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
         msg.options = _options(turn.text, turn.agent, other, table, projects)
         if not msg.options:
             msg.stated = _text_plan(turn.text, turn.agent, other, table, projects)
+    if msg.purchase is None and not msg.structured and _COMMIT.search(turn.text or ""):
+        # "buying now: 9 r2" — a purchase stated in words (chat transcripts): quantities
+        # with no owner are the speaker's, since the speaker is the one buying.
+        mine: dict[str, int] = {}
+        for q in read_quantities(turn.text, table, projects=projects):
+            if q.owner in (None, "speaker"):
+                mine[q.resource] = mine.get(q.resource, 0) + q.amount
+        if mine:
+            msg.purchase, msg.stated = mine, {}
     if kind in ACCEPT_TYPES:
         msg.agree = "<accept>"
     elif kind in ACK_TYPES:
