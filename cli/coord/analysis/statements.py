@@ -170,6 +170,15 @@ def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
 
 
 def _context(exchange: Exchange) -> _Ctx:
+    """Every message read once per exchange: the text detectors (G1, G4, G5, G6) share it,
+    and reading free text is the expensive part of a replay."""
+    cached = exchange.__dict__.get("_statements_context")
+    if cached is None:
+        cached = exchange.__dict__["_statements_context"] = _build_context(exchange)
+    return cached
+
+
+def _build_context(exchange: Exchange) -> _Ctx:
     views: list[_View] = []
     if len(exchange.agents) != 2:
         return _Ctx(exchange, views)
