@@ -16,7 +16,6 @@ an `InputError` naming the file and line.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -26,14 +25,20 @@ from coord.analysis.exchange_model import (
     Exchange,
     Round,
     Turn,
-    _count,
     compute_outcome,
     purchase_of,
 )
 from coord.errors import InputError
 from coord.game.negotiation.instance import Instance
 from coord.game.negotiation.pool import instance_from_paper_dict
-from coord.spec.jsonsafe import load_json, load_jsonl, read_text
+from coord.game.negotiation.rules import as_count
+from coord.spec.jsonsafe import (
+    element_lines,
+    load_json,
+    load_jsonl,
+    read_text,
+    torn_last_line,
+)
 
 AGENT_KEYS = ("agent", "speaker", "name", "role")
 # Chat roles that are not a negotiator speaking.
@@ -61,7 +66,7 @@ def _records(display: str, warnings: list[str]) -> Iterator[tuple[int | None, An
                     lines.close()
                     yield from _document(display)
                     return
-                if e.line is not None and e.line == _torn_line(display):
+                if e.line is not None and e.line == torn_last_line(display):
                     warnings.append(
                         f"line {e.line} is incomplete (the writer stopped mid-line); ignored"
                     )
@@ -92,24 +97,15 @@ def _head(display: str) -> str:
     return head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
 
 
-def _torn_line(display: str) -> int | None:
-    newlines = 0
-    last = b"\n"
-    with open(display, "rb") as f:
-        while chunk := f.read(1 << 20):
-            newlines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return None if last == b"\n" else newlines + 1
-
-
 def _document(display: str) -> Iterator[tuple[int | None, Any]]:
     text = read_text(display)
     data = load_json(display, text=text)
     header = None
+    prefix: list[str | int] = []
     if isinstance(data, dict) and isinstance(data.get("messages"), list):
         if "game" in data or "agents" in data:
             header = {k: data[k] for k in ("game", "agents") if k in data}
-        data = data["messages"]
+        prefix, data = ["messages"], data["messages"]
     if not isinstance(data, list):
         raise InputError(
             'expected JSON Lines, a JSON array of messages or an object with "messages"',
@@ -118,26 +114,7 @@ def _document(display: str) -> Iterator[tuple[int | None, Any]]:
         )
     if header is not None:
         yield 1, header
-    yield from zip(_element_lines(text, len(data)), data)
-
-
-def _element_lines(text: str, count: int) -> list[int | None]:
-    """Best-effort 1-based line of each element of the first array in ``text``."""
-    start = text.find("[")
-    if start < 0:
-        return [None] * count
-    decoder = json.JSONDecoder()
-    out: list[int | None] = []
-    pos = start + 1
-    try:
-        for _ in range(count):
-            while text[pos] in " \t\r\n,":
-                pos += 1
-            out.append(text.count("\n", 0, pos) + 1)
-            _, pos = decoder.raw_decode(text, pos)
-    except (IndexError, ValueError):
-        out += [None] * (count - len(out))
-    return out
+    yield from zip(element_lines(text, prefix, len(data)), data)
 
 
 def _is_header(record: Any) -> bool:
@@ -255,14 +232,14 @@ def _turn(record: Any, line: int | None, display: str, warnings: list[str]) -> l
     rnd = record.get("round", 1)
     turn = record.get("turn")
     for key, value in (("round", rnd), ("turn", turn)):
-        if value is not None and (_count(value) is None or _count(value) < 1):
+        if value is not None and (as_count(value) is None or as_count(value) < 1):
             raise InputError(
                 f'"{key}" must be a positive whole number, not {value!r}', file=display, line=line
             )
     return [
         Turn(
-            round=_count(rnd),
-            turn=_count(turn) if turn is not None else None,  # filled in by the caller
+            round=as_count(rnd),
+            turn=as_count(turn) if turn is not None else None,  # filled in by the caller
             agent=agent,
             text=text,
             type=record.get("type") if isinstance(record.get("type"), str) else None,

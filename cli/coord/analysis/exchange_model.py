@@ -14,7 +14,13 @@ from typing import Any
 
 from coord.game.negotiation.instance import Instance
 from coord.game.negotiation.oracle import solve
-from coord.game.negotiation.rules import check_projects, check_purchase, round_metrics, score_round
+from coord.game.negotiation.rules import (
+    as_count,
+    check_projects,
+    check_purchase,
+    round_metrics,
+    score_round,
+)
 
 COORD = "coord"
 INTERCHANGE = "interchange"
@@ -82,16 +88,6 @@ class Exchange:
 # -- purchases and proposals ----------------------------------------------------------------
 
 
-def _count(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
 def _quantities(d: Any, names: tuple[str, ...] | None) -> dict[str, int] | None:
     """``{resource: qty}`` when every entry of ``d`` is one (non-negative whole numbers, and
     known resource names when ``names`` is given), else None."""
@@ -99,7 +95,7 @@ def _quantities(d: Any, names: tuple[str, ...] | None) -> dict[str, int] | None:
         return None
     out: dict[str, int] = {}
     for k, v in d.items():
-        q = _count(v)
+        q = as_count(v)
         if q is None or q < 0 or (names is not None and k not in names):
             return None
         if q:
@@ -130,7 +126,7 @@ def purchase_of(
     raw = action.get("projects")
     projects = None
     if isinstance(raw, dict):
-        projects = {k: q for k, v in raw.items() if (q := _count(v)) is not None and q > 0}
+        projects = {k: q for k, v in raw.items() if (q := as_count(v)) is not None and q > 0}
     return resources, projects
 
 

@@ -49,7 +49,15 @@ from typing import Any
 
 from coord.errors import InputError, UsageError
 from coord.protocol.envelope import Envelope, Finding
-from coord.spec.jsonsafe import MAX_BYTES, load_json, load_jsonl, locate, read_text
+from coord.spec.jsonsafe import (
+    MAX_BYTES,
+    element_lines,
+    load_json,
+    load_jsonl,
+    locate,
+    read_text,
+    torn_last_line,
+)
 
 INTERCHANGE = "interchange"
 CHAT = "chat"
@@ -241,7 +249,7 @@ def _from_document(
             line=1,
             hint="see `coord validate --help` for the interchange form",
         )
-    items = list(zip(_element_lines(text, prefix, len(data)), data))
+    items = list(zip(element_lines(text, prefix, len(data)), data))
     header_roles, _ = _split_headers(items, display)
     file_roles.update(header_roles)
     while items and _is_header(items[0][1]):
@@ -409,7 +417,7 @@ def _tolerant_jsonl(display: str, stream: EnvelopeStream | None) -> Iterator[tup
             except StopIteration:
                 return
             except InputError as e:
-                if e.line is None or e.line != _torn_line(display):
+                if e.line is None or e.line != torn_last_line(display):
                     raise
                 if stream is not None:
                     stream.findings.append(
@@ -424,37 +432,3 @@ def _tolerant_jsonl(display: str, stream: EnvelopeStream | None) -> Iterator[tup
             yield item
     finally:
         lines.close()
-
-
-def _torn_line(display: str) -> int | None:
-    """The number of the last line when the file does not end with a newline, else None."""
-    newlines = 0
-    last = b"\n"
-    with open(display, "rb") as f:
-        while chunk := f.read(1 << 20):
-            newlines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return None if last == b"\n" else newlines + 1
-
-
-def _element_lines(text: str, prefix: list[str | int], count: int) -> list[int]:
-    """1-based line of each element of the array at ``prefix`` in the (valid) document,
-    in one pass."""
-    start = locate(text, prefix)
-    if start is None or count == 0:
-        return [start[0] if start else 1] * count
-    line_starts = 0
-    for _ in range(start[0] - 1):  # offset of the array's "[" from its (line, column)
-        line_starts = text.index("\n", line_starts) + 1
-    offset = line_starts + start[1] - 1
-    decoder = json.JSONDecoder()
-    out: list[int] = []
-    line, last, pos = start[0], offset, offset + 1
-    for _ in range(count):
-        while text[pos] in " \t\r\n,":
-            pos += 1
-        line += text.count("\n", last, pos)
-        last = pos
-        out.append(line)
-        _, pos = decoder.raw_decode(text, pos)
-    return out

@@ -424,3 +424,37 @@ def _element(text: str, offset: int, index: int) -> int | None:
         if item is None:
             return None
     return item
+
+
+def torn_last_line(display: str) -> int | None:
+    """The number of the last line when the file does not end with a newline, else None."""
+    newlines = 0
+    last = b"\n"
+    with open(display, "rb") as f:
+        while chunk := f.read(1 << 20):
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return None if last == b"\n" else newlines + 1
+
+
+def element_lines(text: str, prefix: list[str | int], count: int) -> list[int]:
+    """1-based line of each element of the array at ``prefix`` in the (valid) document,
+    in one pass."""
+    start = locate(text, prefix)
+    if start is None or count == 0:
+        return [start[0] if start else 1] * count
+    line_starts = 0
+    for _ in range(start[0] - 1):  # offset of the array's "[" from its (line, column)
+        line_starts = text.index("\n", line_starts) + 1
+    offset = line_starts + start[1] - 1
+    decoder = json.JSONDecoder()
+    out: list[int] = []
+    line, last, pos = start[0], offset, offset + 1
+    for _ in range(count):
+        while text[pos] in " \t\r\n,":
+            pos += 1
+        line += text.count("\n", last, pos)
+        last = pos
+        out.append(line)
+        _, pos = decoder.raw_decode(text, pos)
+    return out

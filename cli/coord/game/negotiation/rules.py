@@ -25,7 +25,7 @@ from coord.game.negotiation.oracle import EPS, OracleResult, num, synergy_bonus
 OPTIMAL_AT = 0.999  # joint efficiency at or above this counts as optimal
 
 
-def _as_count(value: object) -> int | None:
+def as_count(value: object) -> int | None:
     """An integer from JSON-ish input (sign unchecked), or None if it is not one.
 
     Integral floats (3.0) are accepted because JSON writers and models produce them;
@@ -53,7 +53,7 @@ def check_purchase(economy: Economy, resources: Mapping[str, object]) -> list[st
                 f'unknown resource "{name}"{did_you_mean(name, economy.names)}; known: {known}'
             )
             continue
-        qty = _as_count(raw)
+        qty = as_count(raw)
         if qty is None:
             errors.append(f'the quantity of "{name}" must be a whole number, not {raw!r}')
         elif qty < 0:
@@ -85,7 +85,7 @@ def check_projects(projects: Sequence[Project], requested: Mapping[str, object])
                 f"yours are: {', '.join(names)}"
             )
             continue
-        runs = _as_count(raw)
+        runs = as_count(raw)
         if runs is None:
             errors.append(f'the runs of "{name}" must be a whole number, not {raw!r}')
         elif runs < 0:
