@@ -184,9 +184,6 @@ class _Checker:
         self.problems: list[tuple[str, str, str]] = []  # (file, path, message)
         self._add(root, root_uri, display)
 
-    def fail(self, message: str, path: str, file: str, hint: str | None = None) -> None:
-        raise SchemaError(message, path=path, file=file, hint=hint)
-
     def _add(self, contents: Any, uri: str, display: str) -> _Doc:
         _check_metaschema(contents, display)
         doc = _Doc(contents, uri, display)
