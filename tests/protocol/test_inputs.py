@@ -171,9 +171,9 @@ def test_non_object_record_is_t001_material(tmp_path):
     assert out[1].problems == ["not a message object"] and out[1].line == 2
 
 
-def test_coord_transcript_hook(tmp_path):
+def test_coord_transcript_of_an_unmapped_game_is_refused(tmp_path):
     path = write_jsonl(tmp_path / "t.jsonl", {"schema_version": 1, "kind": "header", "seq": 0})
-    with pytest.raises(NotImplementedError, match="coord.coordinator"):
+    with pytest.raises(InputError, match="only negotiation transcripts"):
         read_envelopes(path)
 
 
@@ -246,3 +246,31 @@ def test_oversized_record_is_refused(tmp_path):
     with pytest.raises(InputError) as exc:
         list(read_envelopes(path)[0])
     assert exc.value.line == 2
+
+
+def test_coord_transcripts_are_read_through_the_coordinators_mapping(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "o"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coord",
+            "run",
+            "negotiation/ample-1.0",
+            "--out",
+            str(out),
+            "-c",
+            "grounded",
+            "--seed",
+            "1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    envelopes, roles, kind = read_envelopes(out / "grounded" / "seed1-rep0.jsonl")
+    out_envs = list(envelopes)
+    assert roles == {"alice": "negotiator", "bob": "negotiator"}
+    assert out_envs and out_envs[0].id == "m1" and out_envs[0].conversation_id == "round-1"

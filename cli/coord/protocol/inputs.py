@@ -106,10 +106,12 @@ def parse_roles(text: str) -> dict[str, str]:
 def from_coord_transcript(
     path: str | os.PathLike,
 ) -> tuple[Iterator[Envelope], dict[str, str], str]:
-    """``(envelopes, agent → role, kind)`` of a coord transcript: the hook the coordinator
-    fills (`coord.coordinator.envelopes` maps negotiation events; `coord.protocol.validate`
-    dispatches coord transcripts there before calling `read_envelopes`)."""
-    raise NotImplementedError("coord transcripts are mapped by coord.coordinator")
+    """``(envelopes, agent → role, kind)`` of a coord transcript. The mapping of game
+    messages onto protocol envelopes belongs to the coordinator, which uses the same one
+    live (`coord.coordinator.envelopes`); imported here only when such a file is read."""
+    from coord.coordinator.envelopes import from_coord_transcript as mapped
+
+    return mapped(path)
 
 
 def read_envelopes(

@@ -26,13 +26,6 @@ def read_input(path: Path, roles: dict[str, str] | None):
         raise UsageError(f"no such file: {path}")
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
-    with open(path, "rb") as fh:
-        head = fh.readline(65536)
-    if b'"kind":"header"' in head.replace(b" ", b""):
-        from coord.coordinator.envelopes import from_coord_transcript
-
-        envelopes, file_roles, kind = from_coord_transcript(path)
-        return envelopes, roles or file_roles, kind
     from coord.protocol.inputs import read_envelopes
 
     return read_envelopes(path, roles=roles)
