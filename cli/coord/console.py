@@ -32,6 +32,47 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def print_json_lines(data: Any) -> None:
+    """JSON for documents with long lists (`coord replay`), laid out as `print_json` except
+    that a value with a ``json_lines()`` method (`coord.analysis.spool.Spool`, a list kept
+    as encoded elements) is written one compact element per line, as it is read, without
+    decoding it: fast, and in constant memory."""
+    if hasattr(sys.stdout, "buffer"):
+        sys.stdout.flush()
+        _json_lines(data, 0, sys.stdout.buffer.write)
+    else:  # a text-only stream (stdout captured in tests)
+        chunks: list[bytes] = []
+        _json_lines(data, 0, chunks.append)
+        sys.stdout.write(b"".join(chunks).decode())
+    sys.stdout.flush()
+
+
+def _json_lines(value: Any, depth: int, write: Callable[[bytes], Any]) -> None:
+    pad = b"  " * (depth + 1)
+    end = b"\n" + b"  " * depth
+    if isinstance(value, dict) and value:
+        sep = b"{"
+        for key, item in value.items():
+            write(sep + b"\n" + pad + json.dumps(str(key), ensure_ascii=False).encode() + b": ")
+            _json_lines(item, depth + 1, write)
+            sep = b","
+        write(end + b"}")
+    elif hasattr(value, "json_lines") or (isinstance(value, (list, tuple)) and value):
+        sep = b"["
+        for item in value.json_lines() if hasattr(value, "json_lines") else value:
+            write(sep + b"\n" + pad)
+            if isinstance(item, bytes):
+                write(item)
+            else:
+                _json_lines(item, depth + 1, write)
+            sep = b","
+        write(b"[]" if sep == b"[" else end + b"]")
+    else:
+        write(json.dumps(value, ensure_ascii=False).encode())
+    if depth == 0:
+        write(b"\n")
+
+
 def info(message: str) -> None:
     err().print(message, markup=False)
 

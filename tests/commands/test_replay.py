@@ -135,7 +135,9 @@ def test_chat_list_ack_taken_as_agreement_is_g5(coord, tmp_path):
     from coord.resources import find_scenario
 
     path = chat(tmp_path, "Got it, I'll consider it.")
-    r = coord("replay", path, "--scenario", find_scenario(scenario), "--format", "json")
+    r = coord(
+        "replay", path, "--scenario", find_scenario(scenario), "--format", "json", "--timeline"
+    )
     codes = [f["code"] for f in r.json()["files"][0]["findings"]]
     assert codes == ["G5"] and r.code == 1
     turns = r.json()["files"][0]["timeline"]

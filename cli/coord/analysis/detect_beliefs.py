@@ -19,7 +19,6 @@ from __future__ import annotations
 # `Finding` comes from `detectors`, which imports this module only lazily (inside its
 # registry lookup, through `detectors_text`), so there is no import cycle.
 from coord.analysis.detectors import Finding
-from coord.analysis.exchange import Exchange
 from coord.analysis.statements import (
     ACCEPT_TYPES,
     NAMES,
@@ -27,7 +26,6 @@ from coord.analysis.statements import (
     _agreed_to,
     _by_id,
     _cited,
-    _context,
     _Ctx,
     _diffs,
     _fmt_plan,
@@ -42,24 +40,23 @@ from coord.analysis.statements import (
     _where,
 )
 
-__all__ = ["detect_ack_as_agreement", "detect_divergent_belief"]
+__all__ = ["ack_as_agreement", "divergent_belief"]
 
 
-def detect_ack_as_agreement(exchange: Exchange) -> list[Finding]:
-    ctx = _context(exchange)
+def ack_as_agreement(ctx: _Ctx, view: _View) -> list[Finding]:
+    """G5 over one round (`ctx` has read it into `view`)."""
     out: list[Finding] = []
-    for view in ctx.views:
-        seen: set[int] = set()
-        for ack in view.msgs:
-            if ack.ack is None or ack.agree is not None or ack.purchase is not None:
-                continue
-            target = _acked(ctx, view, ack)
-            if target is None or target.msg.index in seen:
-                continue
-            finding = _acted_on_ack(ctx, view, ack, target)
-            if finding is not None:
-                seen.add(target.msg.index)
-                out.append(finding)
+    seen: set[int] = set()
+    for ack in view.msgs:
+        if ack.ack is None or ack.agree is not None or ack.purchase is not None:
+            continue
+        target = _acked(ctx, view, ack)
+        if target is None or target.msg.index in seen:
+            continue
+        finding = _acted_on_ack(ctx, view, ack, target)
+        if finding is not None:
+            seen.add(target.msg.index)
+            out.append(finding)
     return out
 
 
@@ -139,57 +136,54 @@ def _acted_on_ack(ctx: _Ctx, view: _View, ack: _Msg, target: _Target) -> Finding
 # -- G6 -------------------------------------------------------------------------------------
 
 
-def detect_divergent_belief(exchange: Exchange) -> list[Finding]:
-    ctx = _context(exchange)
-    out: list[Finding] = []
-    for view in ctx.views:
-        beliefs: dict[str, tuple[_Msg, Plan, str]] = {}
-        for m in view.msgs:
-            b = _belief(ctx, view, m)
-            if b is not None:
-                beliefs[m.turn.agent] = (m, *b)
-        if len(beliefs) != 2:
-            continue
-        (ma, pa, ha), (mb, pb, hb) = (beliefs[a] for a in view.agents)
-        diffs = _diffs(pa, pb, view.supply)
-        if not diffs:
-            continue
-        a, b = view.agents
-        worst = _largest(diffs)
-        rnd = view.rnd
-        out.append(
-            Finding(
-                code="G6",
-                name=NAMES["G6"],
-                severity="error",
-                round=rnd.number,
-                turns=sorted({ma.turn.turn, mb.turn.turn}),
-                agents=[a, b],
-                message=(
-                    f"round {rnd.number}: {a} and {b} state different deals: for "
-                    f"{worst['agent']}, {a} says {worst['stated']} {worst['resource']} (turn "
-                    f"{ma.turn.turn}), {b} says {worst['actual']} (turn {mb.turn.turn})"
-                ),
-                evidence={
-                    "statements": {
-                        a: {**_where(ma), "how": ha, "deal": pa},
-                        b: {**_where(mb), "how": hb, "deal": pb},
-                    },
-                    "differences": [
-                        {
-                            **{k: v for k, v in d.items() if k not in ("stated", "actual")},
-                            a: d["stated"],
-                            b: d["actual"],
-                        }
-                        for d in diffs
-                    ],
-                    "purchases": _purchased(view),
-                    "annulled": rnd.annulled,
-                    "efficiency": rnd.efficiency,
+def divergent_belief(ctx: _Ctx, view: _View) -> list[Finding]:
+    """G6 over one round (`ctx` has read it into `view`)."""
+    beliefs: dict[str, tuple[_Msg, Plan, str]] = {}
+    for m in view.msgs:
+        b = _belief(ctx, view, m)
+        if b is not None:
+            beliefs[m.turn.agent] = (m, *b)
+    if len(beliefs) != 2:
+        return []
+    (ma, pa, ha), (mb, pb, hb) = (beliefs[a] for a in view.agents)
+    diffs = _diffs(pa, pb, view.supply)
+    if not diffs:
+        return []
+    a, b = view.agents
+    worst = _largest(diffs)
+    rnd = view.rnd
+    return [
+        Finding(
+            code="G6",
+            name=NAMES["G6"],
+            severity="error",
+            round=rnd.number,
+            turns=sorted({ma.turn.turn, mb.turn.turn}),
+            agents=[a, b],
+            message=(
+                f"round {rnd.number}: {a} and {b} state different deals: for "
+                f"{worst['agent']}, {a} says {worst['stated']} {worst['resource']} (turn "
+                f"{ma.turn.turn}), {b} says {worst['actual']} (turn {mb.turn.turn})"
+            ),
+            evidence={
+                "statements": {
+                    a: {**_where(ma), "how": ha, "deal": pa},
+                    b: {**_where(mb), "how": hb, "deal": pb},
                 },
-            )
+                "differences": [
+                    {
+                        **{k: v for k, v in d.items() if k not in ("stated", "actual")},
+                        a: d["stated"],
+                        b: d["actual"],
+                    }
+                    for d in diffs
+                ],
+                "purchases": _purchased(view),
+                "annulled": rnd.annulled,
+                "efficiency": rnd.efficiency,
+            },
         )
-    return out
+    ]
 
 
 def _belief(ctx: _Ctx, view: _View, m: _Msg) -> tuple[Plan, str] | None:

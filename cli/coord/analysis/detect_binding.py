@@ -23,12 +23,10 @@ from __future__ import annotations
 # `Finding` comes from `detectors`, which imports this module only lazily (inside its
 # registry lookup, through `detectors_text`), so there is no import cycle.
 from coord.analysis.detectors import Finding
-from coord.analysis.exchange import Exchange
 from coord.analysis.statements import (
     NAMES,
     _agreed_to,
     _cited,
-    _context,
     _Ctx,
     _diffs,
     _distance,
@@ -43,16 +41,12 @@ from coord.analysis.statements import (
     _where,
 )
 
-__all__ = ["detect_referential_binding"]
+__all__ = ["referential_binding"]
 
 
-def detect_referential_binding(exchange: Exchange) -> list[Finding]:
-    ctx = _context(exchange)
-    out: list[Finding] = []
-    for view in ctx.views:
-        out += _agreed_then_bought_otherwise(ctx, view)
-        out += _miscited(ctx, view)
-    return out
+def referential_binding(ctx: _Ctx, view: _View) -> list[Finding]:
+    """G4 over one round (`ctx` has read it into `view`)."""
+    return _agreed_then_bought_otherwise(ctx, view) + _miscited(ctx, view)
 
 
 def _agreed_then_bought_otherwise(ctx: _Ctx, view: _View) -> list[Finding]:

@@ -36,14 +36,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from coord.analysis.detectors import Finding
-from coord.analysis.exchange import Exchange, Round, Turn
+from coord.analysis.exchange import Round, Turn
 from coord.analysis.statements import (
     ACCEPT_TYPES,
     _agreed_to,
-    _context,
     _Ctx,
     _diffs,
     _fmt_plan,
@@ -56,7 +56,7 @@ from coord.analysis.statements import (
     _where,
 )
 
-__all__ = ["detect_history_loss"]
+__all__ = ["HistoryLoss"]
 
 CODE = "G1"
 NAME = "history loss"
@@ -107,20 +107,51 @@ _HISTORY = re.compile(
 )
 
 
-def detect_history_loss(exchange: Exchange) -> list[Finding]:
-    ctx = _context(exchange)
-    reproposed = _reproposed_rejected(ctx)
-    by_msg = {(f.round, f.evidence["reproposal"]["line"], f.turns[-1]): f for f in reproposed}
-    contradicted = []
-    for f in _contradicted_agreement(ctx):
-        same = by_msg.get((f.round, f.evidence["deviation"]["line"], f.turns[-1]))
-        if same is None:
-            contradicted.append(f)
-        else:  # one message, one finding: the re-proposal also breaks the standing deal
-            same.evidence["contradicts_agreement"] = {
-                k: f.evidence[k] for k in ("agreed_plan", "agreement", "differences")
+class HistoryLoss:
+    """G1, fed one round at a time (`round`), remembering only what later rounds need:
+    the previous round's reading, each plan's latest proposals per agent and instance
+    (at most `PLANS` plans, least recently proposed forgotten first), and how many earlier
+    rounds had talk."""
+
+    PLANS = 50_000
+
+    def __init__(self) -> None:
+        self.plans: OrderedDict[tuple, list[_Proposal]] = OrderedDict()
+        self.instances: list = []  # distinct instances seen; a plan is keyed by index here
+        self.talked: list[int] = []  # rounds with talk: count and the latest few numbers
+        self.talked_count = 0
+        self.same_game: dict[int, int] = {}  # instance index -> rounds with talk on it
+        self.same_game_last: dict[int, list[int]] = {}
+        self.seq = 0
+
+    def instance_key(self, instance) -> int:
+        for k, known in enumerate(self.instances):
+            if known is instance or known == instance:
+                return k
+        self.instances.append(instance)
+        return len(self.instances) - 1
+
+    def round(self, ctx: _Ctx, view: _View | None, rnd: Round) -> list[Finding]:
+        self.seq += 1
+        out: list[Finding] = []
+        if view is not None:
+            reproposed = _reproposed_rejected(self, view)
+            by_msg = {
+                (f.round, f.evidence["reproposal"]["line"], f.turns[-1]): f for f in reproposed
             }
-    return reproposed + contradicted + _fresh_start(exchange)
+            out += reproposed
+            prev = ctx.views[0] if len(ctx.views) == 2 else None
+            f = _contradicted_agreement(ctx, prev, view) if prev is not None else None
+            if f is not None:
+                same = by_msg.get((f.round, f.evidence["deviation"]["line"], f.turns[-1]))
+                if same is None:
+                    out.append(f)
+                else:  # one message, one finding: the re-proposal also breaks the deal
+                    same.evidence["contradicts_agreement"] = {
+                        k: f.evidence[k] for k in ("agreed_plan", "agreement", "differences")
+                    }
+        out += _fresh_start(self, rnd)
+        return out
 
 
 def _key(plan: dict) -> str:
@@ -137,7 +168,8 @@ def _norm(text: str) -> str:
 
 @dataclass
 class _Proposal:
-    view: _View
+    seq: int  # which round read it (`HistoryLoss.seq`)
+    round: int
     msg: _Msg
     key: str
     verdict: str | None = None  # "rejected" / "accepted" once the partner answered
@@ -163,54 +195,75 @@ def _verdict(msg: _Msg, key: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def _reproposed_rejected(ctx: _Ctx) -> list[Finding]:
+def _reproposed_rejected(state: HistoryLoss, view: _View) -> list[Finding]:
+    """(a) over one round. ``state.plans`` maps (instance, plan) to its proposals in order;
+    a proposal is answered within its round, and later only ever turned "accepted" (the
+    partner proposing the plan itself), so after its round only each agent's latest
+    proposal and latest answered one still matter (`_prune`)."""
     out: list[Finding] = []
-    history: list[_Proposal] = []
-    flagged: set[tuple[str, str, int]] = set()
-    for view in ctx.views:
-        for msg in view.msgs:
-            agent = msg.turn.agent
-            pending = [
-                p
-                for p in history
-                if p.view is view
-                and p.verdict is None
-                and p.answer is None
-                and p.msg.turn.agent != agent
-            ]
-            named = [p for p in pending if p.msg.turn.id and p.msg.turn.id == msg.turn.in_reply_to]
-            answered = named or pending[-1:]
-            for p in answered:
-                p.verdict, p.how = _verdict(msg, p.key)
-                p.answer = msg
-            for p in pending:
-                if p not in answered:
-                    p.answer = msg  # superseded: only the latest open proposal is answered
-            if not (msg.is_proposal and msg.stated):
-                continue
-            key = _key(msg.stated)
-            if key == "{}":
-                continue
-            same = [p for p in history if p.key == key and p.view.rnd.instance == view.rnd.instance]
-            for p in same:  # the partner proposing this plan itself endorses it
-                if p.msg.turn.agent != agent:
-                    p.verdict, p.how = "accepted", "proposed by the partner"
-            mine = [p for p in same if p.msg.turn.agent == agent and p.verdict is not None]
-            last = mine[-1] if mine else None
-            if last is not None and last.verdict == "rejected" and _came_back(view, last, msg):
-                tag = (agent, key, view.rnd.number)
-                if tag not in flagged:
-                    flagged.add(tag)
-                    out.append(_finding_a(msg, view, last))
-            history.append(_Proposal(view, msg, key))
+    flagged: set[tuple[str, str]] = set()
+    inst = state.instance_key(view.rnd.instance)
+    opened: list[_Proposal] = []  # this round's proposals, in order
+    touched: set[tuple] = set()
+    for msg in view.msgs:
+        agent = msg.turn.agent
+        pending = [
+            p
+            for p in opened
+            if p.verdict is None and p.answer is None and p.msg.turn.agent != agent
+        ]
+        named = [p for p in pending if p.msg.turn.id and p.msg.turn.id == msg.turn.in_reply_to]
+        answered = named or pending[-1:]
+        for p in answered:
+            p.verdict, p.how = _verdict(msg, p.key)
+            p.answer = msg
+        for p in pending:
+            if p not in answered:
+                p.answer = msg  # superseded: only the latest open proposal is answered
+        if not (msg.is_proposal and msg.stated):
+            continue
+        key = _key(msg.stated)
+        if key == "{}":
+            continue
+        same = state.plans.get((inst, key), [])
+        for p in same:  # the partner proposing this plan itself endorses it
+            if p.msg.turn.agent != agent:
+                p.verdict, p.how = "accepted", "proposed by the partner"
+        mine = [p for p in same if p.msg.turn.agent == agent and p.verdict is not None]
+        last = mine[-1] if mine else None
+        if last is not None and last.verdict == "rejected" and _came_back(view, state, last, msg):
+            if (agent, key) not in flagged:
+                flagged.add((agent, key))
+                out.append(_finding_a(msg, view, state, last))
+        p = _Proposal(state.seq, view.rnd.number, msg, key)
+        opened.append(p)
+        state.plans.setdefault((inst, key), []).append(p)
+        state.plans.move_to_end((inst, key))
+        touched.add((inst, key))
+    for k in touched:
+        state.plans[k] = _prune(state.plans[k])
+    while len(state.plans) > state.PLANS:
+        state.plans.popitem(last=False)
     return out
 
 
-def _came_back(view: _View, earlier: _Proposal, msg: _Msg) -> bool:
+def _prune(props: list[_Proposal]) -> list[_Proposal]:
+    """Per agent, the latest proposal and the latest answered one, in their order."""
+    keep: set[int] = set()
+    for agent in {p.msg.turn.agent for p in props}:
+        mine = [p for p in props if p.msg.turn.agent == agent]
+        keep.add(id(mine[-1]))
+        answered = [p for p in mine if p.verdict is not None]
+        if answered:
+            keep.add(id(answered[-1]))
+    return [p for p in props if id(p) in keep]
+
+
+def _came_back(view: _View, state: HistoryLoss, earlier: _Proposal, msg: _Msg) -> bool:
     """Whether a re-proposal returns to a rejected plan rather than holding it: always in a
     later round; within the round only after the agent proposed something else in between
     (repeating one plan throughout a round despite pushback is G2's unmoving proposal)."""
-    if earlier.view is not view:
+    if earlier.seq != state.seq:
         return True
     between = [
         m
@@ -223,10 +276,10 @@ def _came_back(view: _View, earlier: _Proposal, msg: _Msg) -> bool:
     return any(_key(m.stated) != earlier.key for m in between)
 
 
-def _finding_a(msg: _Msg, view: _View, earlier: _Proposal) -> Finding:
+def _finding_a(msg: _Msg, view: _View, state: HistoryLoss, earlier: _Proposal) -> Finding:
     first, answer = earlier.msg, earlier.answer
     assert answer is not None
-    same_round = earlier.view is view
+    same_round = earlier.seq == state.seq
     where = "later in the same round" if same_round else f"in round {view.rnd.number}"
     plan = {a: dict(q) for a, q in msg.stated.items()}
     return Finding(
@@ -240,15 +293,15 @@ def _finding_a(msg: _Msg, view: _View, earlier: _Proposal) -> Finding:
         agents=[msg.turn.agent],
         message=(
             f"{msg.turn.agent} proposes again ({where}) the plan it proposed in round "
-            f"{earlier.view.rnd.number} (turn {first.turn.turn}) and {answer.turn.agent} "
+            f"{earlier.round} (turn {first.turn.turn}) and {answer.turn.agent} "
             f"rejected ({earlier.how}, turn {answer.turn.turn}): {_fmt_plan(plan)}"
         ),
         evidence={
             "variant": "reproposed_rejected_plan",
-            "rounds": sorted({earlier.view.rnd.number, view.rnd.number}),
+            "rounds": sorted({earlier.round, view.rnd.number}),
             "plan": plan,
-            "earlier_proposal": {**_where(first), "round": earlier.view.rnd.number},
-            "rejection": {**_where(answer), "round": earlier.view.rnd.number, "how": earlier.how},
+            "earlier_proposal": {**_where(first), "round": earlier.round},
+            "rejection": {**_where(answer), "round": earlier.round, "how": earlier.how},
             "reproposal": {**_where(msg), "round": view.rnd.number},
             "same_round": same_round,
         },
@@ -283,29 +336,29 @@ def _standing_agreement(ctx: _Ctx, view: _View):
     return last, target
 
 
-def _contradicted_agreement(ctx: _Ctx) -> list[Finding]:
-    out: list[Finding] = []
-    for prev, cur in zip(ctx.views, ctx.views[1:]):
-        if cur.rnd.number != prev.rnd.number + 1 or cur.rnd.instance != prev.rnd.instance:
+def _contradicted_agreement(ctx: _Ctx, prev: _View, cur: _View) -> Finding | None:
+    """(b): ``prev`` is the round read before ``cur``."""
+    if cur.rnd.number != prev.rnd.number + 1:
+        return None
+    if cur.rnd.instance is not prev.rnd.instance and cur.rnd.instance != prev.rnd.instance:
+        return None
+    standing = _standing_agreement(ctx, prev)
+    if standing is None:
+        return None
+    agreement, target = standing
+    for msg in cur.msgs:
+        if _RENEGOTIATION.search(_norm(msg.turn.text)):
+            return None
+        if msg.purchase is not None:
+            said = {msg.turn.agent: msg.purchase}
+        elif msg.stated:
+            said = msg.stated
+        else:
             continue
-        standing = _standing_agreement(ctx, prev)
-        if standing is None:
-            continue
-        agreement, target = standing
-        for msg in cur.msgs:
-            if _RENEGOTIATION.search(_norm(msg.turn.text)):
-                break
-            if msg.purchase is not None:
-                said = {msg.turn.agent: msg.purchase}
-            elif msg.stated:
-                said = msg.stated
-            else:
-                continue
-            over = _over(_diffs(target.plan, said, cur.supply))
-            if over:
-                out.append(_finding_b(prev, cur, agreement, target, msg, said, over))
-                break
-    return out
+        over = _over(_diffs(target.plan, said, cur.supply))
+        if over:
+            return _finding_b(prev, cur, agreement, target, msg, said, over)
+    return None
 
 
 def _finding_b(prev: _View, cur: _View, agreement: _Msg, target, msg: _Msg, said, over):
@@ -347,32 +400,40 @@ def _quote_turn(t: Turn) -> dict:
     return {"turn": t.turn, "agent": t.agent, "id": t.id, "line": t.line, "text": _quote(t.text)}
 
 
-def _fresh_start(exchange: Exchange) -> list[Finding]:
+RECENT = 20  # (c): the evidence lists at most this many earlier rounds (and counts all)
+
+
+def _fresh_start(state: HistoryLoss, rnd: Round) -> list[Finding]:
     out: list[Finding] = []
-    seen: list[Round] = []
-    for rnd in exchange.rounds:
-        talked = [r for r in seen if r.turns]
-        same_game = [r for r in talked if r.instance == rnd.instance]
-        opened: set[str] = set()
-        for t in rnd.turns:
-            if t.agent in opened or (t.type or "").lower() == "purchase" or not t.text:
-                continue
-            opened.add(t.agent)
-            if not talked:
-                continue
-            text = _norm(t.text)
-            if _HISTORY.search(text):
-                continue
-            m = _FRESH.search(text)
-            if m is None and same_game:
-                m = _UNSEEN_PROJECTS.search(text)
-            if m is not None:
-                out.append(_finding_c_language(rnd, t, m.group(0), talked, same_game))
-        seen.append(rnd)
+    inst = state.instance_key(rnd.instance)
+    talked = (state.talked_count, state.talked)
+    same_game = (state.same_game.get(inst, 0), state.same_game_last.get(inst, []))
+    opened: set[str] = set()
+    for t in rnd.turns:
+        if t.agent in opened or (t.type or "").lower() == "purchase" or not t.text:
+            continue
+        opened.add(t.agent)
+        if not talked[0]:
+            continue
+        text = _norm(t.text)
+        if _HISTORY.search(text):
+            continue
+        m = _FRESH.search(text)
+        if m is None and same_game[0]:
+            m = _UNSEEN_PROJECTS.search(text)
+        if m is not None:
+            out.append(_finding_c_language(rnd, t, m.group(0), talked, same_game))
+    if rnd.turns:
+        state.talked_count += 1
+        state.talked = [*state.talked, rnd.number][-RECENT:]
+        state.same_game[inst] = state.same_game.get(inst, 0) + 1
+        state.same_game_last[inst] = [*state.same_game_last.get(inst, []), rnd.number][-RECENT:]
     return out
 
 
 def _finding_c_language(rnd: Round, t: Turn, phrase: str, talked, same_game) -> Finding:
+    """``talked`` and ``same_game`` are (count, latest round numbers) of the earlier rounds
+    with talk, and of those on this round's instance."""
     return Finding(
         code=CODE,
         name=NAME,
@@ -382,14 +443,16 @@ def _finding_c_language(rnd: Round, t: Turn, phrase: str, talked, same_game) -> 
         agents=[t.agent],
         message=(
             f"{t.agent} opens round {rnd.number} with first-round language ({phrase!r}) "
-            f"although {len(talked)} earlier round(s) were played"
-            + (" on the same game" if same_game else "")
+            f"although {talked[0]} earlier round(s) were played"
+            + (" on the same game" if same_game[0] else "")
         ),
         evidence={
             "variant": "fresh_start_language",
-            "rounds": [*(r.number for r in talked), rnd.number],
+            "rounds": [*talked[1], rnd.number],
+            "earlier_rounds": talked[0],
             "phrase": phrase,
             "quote": _quote_turn(t),
-            "same_instance_rounds": [r.number for r in same_game],
+            "same_instance_rounds": list(same_game[1]),
+            "same_instance_count": same_game[0],
         },
     )

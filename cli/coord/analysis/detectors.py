@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from coord.analysis.exchange import (
     Exchange,
@@ -33,7 +33,6 @@ from coord.analysis.exchange import (
     plan_of,
     purchase_of,
 )
-from coord.errors import UsageError
 
 ANCHOR_EFFICIENCY = 0.99  # G2(a): the previous round counts as suboptimal below this
 FAIRNESS_EFFICIENCY = 0.95  # G3: an equal split is a finding below this
@@ -62,7 +61,18 @@ class Finding:
     evidence: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Not `asdict`: its deep copy is most of the cost of a finding-heavy replay, and
+        # nothing mutates a finding's evidence once it is reported.
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "round": self.round,
+            "turns": list(self.turns),
+            "agents": list(self.agents),
+            "message": self.message,
+            "evidence": self.evidence,
+        }
 
 
 def _fmt(purchase: dict[str, int]) -> str:
@@ -84,51 +94,51 @@ def _clean(purchase: dict[str, int] | None) -> dict[str, int]:
 # -- G2 -------------------------------------------------------------------------------------
 
 
-def detect_anchoring(exchange: Exchange) -> list[Finding]:
-    return _repeated_allocations(exchange) + _unmoving_proposals(exchange)
-
-
-def _repeated_allocations(exchange: Exchange) -> list[Finding]:
-    out: list[Finding] = []
-    agents = list(exchange.agents)
-    if len(agents) != 2:
-        return out
-    for prev, cur in zip(exchange.rounds, exchange.rounds[1:]):
-        if prev.outcome is None or prev.annulled or prev.efficiency is None:
-            continue
-        if prev.efficiency >= ANCHOR_EFFICIENCY:
-            continue
-        if any(a not in prev.purchases or a not in cur.purchases for a in agents):
-            continue
-        before = {a: _clean(prev.purchases[a]) for a in agents}
-        now = {a: _clean(cur.purchases[a]) for a in agents}
-        if before != now or not any(now.values()):
-            continue
-        a, b = agents
-        out.append(
-            Finding(
-                code="G2",
-                name=NAMES["G2"],
-                severity="warning",
-                round=cur.number,
-                turns=_purchase_turns(cur, agents),
-                agents=agents,
-                message=(
-                    f"round {cur.number} repeats round {prev.number}'s allocation "
-                    f"({a}: {_fmt(now[a])}; {b}: {_fmt(now[b])}) although round "
-                    f"{prev.number} reached only {_pct(prev.efficiency)} of the joint optimum"
-                ),
-                evidence={
-                    "variant": "repeated_allocation",
-                    "rounds": [prev.number, cur.number],
-                    "allocation": now,
-                    "previous_efficiency": prev.efficiency,
-                    "efficiency": cur.efficiency,
-                    "previous_collab_max": prev.outcome.get("collab_max"),
-                },
-            )
-        )
+def anchoring(prev: Round | None, rnd: Round, agents: list[str]) -> list[Finding]:
+    """G2 over one round; ``prev`` is the round before it (None for the first)."""
+    out = _unmoving_proposals(rnd)
+    if prev is not None:
+        out = _repeated_allocation(prev, rnd, agents) + out
     return out
+
+
+def _repeated_allocation(prev: Round, cur: Round, agents: list[str]) -> list[Finding]:
+    if len(agents) != 2:
+        return []
+    if prev.outcome is None or prev.annulled or prev.efficiency is None:
+        return []
+    if prev.efficiency >= ANCHOR_EFFICIENCY:
+        return []
+    if any(a not in prev.purchases or a not in cur.purchases for a in agents):
+        return []
+    before = {a: _clean(prev.purchases[a]) for a in agents}
+    now = {a: _clean(cur.purchases[a]) for a in agents}
+    if before != now or not any(now.values()):
+        return []
+    a, b = agents
+    return [
+        Finding(
+            code="G2",
+            name=NAMES["G2"],
+            severity="warning",
+            round=cur.number,
+            turns=_purchase_turns(cur, agents),
+            agents=agents,
+            message=(
+                f"round {cur.number} repeats round {prev.number}'s allocation "
+                f"({a}: {_fmt(now[a])}; {b}: {_fmt(now[b])}) although round "
+                f"{prev.number} reached only {_pct(prev.efficiency)} of the joint optimum"
+            ),
+            evidence={
+                "variant": "repeated_allocation",
+                "rounds": [prev.number, cur.number],
+                "allocation": now,
+                "previous_efficiency": prev.efficiency,
+                "efficiency": cur.efficiency,
+                "previous_collab_max": prev.outcome.get("collab_max"),
+            },
+        )
+    ]
 
 
 def _purchase_turns(rnd: Round, agents: list[str]) -> list[int]:
@@ -149,55 +159,54 @@ def _is_purchase_action(turn: Turn, rnd: Round) -> bool:
     return purchase_of(turn.action, turn.type, names) is not None
 
 
-def _unmoving_proposals(exchange: Exchange) -> list[Finding]:
+def _unmoving_proposals(rnd: Round) -> list[Finding]:
     out: list[Finding] = []
-    for rnd in exchange.rounds:
-        by_agent: dict[str, list[tuple[int, Turn, str]]] = {}
-        for i, t in enumerate(rnd.turns):
-            plan = plan_of(t)
-            if plan is not None:
-                by_agent.setdefault(t.agent, []).append((i, t, _key(plan)))
-        if rnd.efficiency is not None and rnd.efficiency >= 0.99 and not rnd.annulled:
-            continue  # holding on to a plan that reached the optimum is not the failure
-        for agent, props in by_agent.items():
-            if len(props) < 2 or any(k != props[0][2] for _, _, k in props):
-                continue
-            first, last = props[0][0], props[-1][0]
-            pushback = [
-                t
-                for t in rnd.turns[first + 1 : last]
-                if t.agent != agent
-                and (
-                    (t.type or "").lower() in REJECT_TYPES
-                    or (plan_of(t) is not None and _key(plan_of(t)) != props[0][2])
-                )
-            ]
-            if not pushback:
-                continue
-            out.append(
-                Finding(
-                    code="G2",
-                    name=NAMES["G2"],
-                    severity="warning",
-                    round=rnd.number,
-                    turns=sorted({t.turn for _, t, _ in props}),
-                    agents=[agent],
-                    message=(
-                        f"{agent} made the same proposal {len(props)} times in round "
-                        f"{rnd.number} despite {len(pushback)} rejection(s) or counter-"
-                        f"proposal(s) by its partner"
-                    ),
-                    evidence={
-                        "variant": "unmoving_proposal",
-                        "rounds": [rnd.number],
-                        "proposal": plan_of(props[0][1]),
-                        "proposal_turns": [t.turn for _, t, _ in props],
-                        "proposal_ids": [t.id for _, t, _ in props],
-                        "pushback_turns": [t.turn for t in pushback],
-                        "efficiency": rnd.efficiency,
-                    },
-                )
+    by_agent: dict[str, list[tuple[int, Turn, str]]] = {}
+    for i, t in enumerate(rnd.turns):
+        plan = plan_of(t)
+        if plan is not None:
+            by_agent.setdefault(t.agent, []).append((i, t, _key(plan)))
+    if rnd.efficiency is not None and rnd.efficiency >= 0.99 and not rnd.annulled:
+        return out  # holding on to a plan that reached the optimum is not the failure
+    for agent, props in by_agent.items():
+        if len(props) < 2 or any(k != props[0][2] for _, _, k in props):
+            continue
+        first, last = props[0][0], props[-1][0]
+        pushback = [
+            t
+            for t in rnd.turns[first + 1 : last]
+            if t.agent != agent
+            and (
+                (t.type or "").lower() in REJECT_TYPES
+                or (plan_of(t) is not None and _key(plan_of(t)) != props[0][2])
             )
+        ]
+        if not pushback:
+            continue
+        out.append(
+            Finding(
+                code="G2",
+                name=NAMES["G2"],
+                severity="warning",
+                round=rnd.number,
+                turns=sorted({t.turn for _, t, _ in props}),
+                agents=[agent],
+                message=(
+                    f"{agent} made the same proposal {len(props)} times in round "
+                    f"{rnd.number} despite {len(pushback)} rejection(s) or counter-"
+                    f"proposal(s) by its partner"
+                ),
+                evidence={
+                    "variant": "unmoving_proposal",
+                    "rounds": [rnd.number],
+                    "proposal": plan_of(props[0][1]),
+                    "proposal_turns": [t.turn for _, t, _ in props],
+                    "proposal_ids": [t.id for _, t, _ in props],
+                    "pushback_turns": [t.turn for t in pushback],
+                    "efficiency": rnd.efficiency,
+                },
+            )
+        )
     return out
 
 
@@ -236,61 +245,58 @@ def _agreed_plans(rnd: Round, agents: list[str]) -> list[tuple[Turn, Turn, dict]
     return out
 
 
-def detect_perfunctory_fairness(exchange: Exchange) -> list[Finding]:
-    out: list[Finding] = []
-    agents = list(exchange.agents)
+def perfunctory_fairness(rnd: Round, agents: list[str]) -> list[Finding]:
+    """G3 over one round."""
     if len(agents) != 2:
-        return out
-    for rnd in exchange.rounds:
-        if rnd.outcome is None or rnd.annulled or rnd.efficiency is None:
-            continue
-        if rnd.efficiency >= FAIRNESS_EFFICIENCY:
-            continue
-        bought = {a: _clean(rnd.purchases.get(a)) for a in agents}
-        equal_purchase = all(a in rnd.purchases for a in agents) and _equal_split(bought, agents)
-        agreed = [p for p in _agreed_plans(rnd, agents) if _equal_split(p[2], agents)]
-        if not equal_purchase and not agreed:
-            continue
-        variants = (["equal_purchases"] if equal_purchase else []) + (
-            ["agreed_equal_plan"] if agreed else []
+        return []
+    if rnd.outcome is None or rnd.annulled or rnd.efficiency is None:
+        return []
+    if rnd.efficiency >= FAIRNESS_EFFICIENCY:
+        return []
+    bought = {a: _clean(rnd.purchases.get(a)) for a in agents}
+    equal_purchase = all(a in rnd.purchases for a in agents) and _equal_split(bought, agents)
+    agreed = [p for p in _agreed_plans(rnd, agents) if _equal_split(p[2], agents)]
+    if not equal_purchase and not agreed:
+        return []
+    variants = (["equal_purchases"] if equal_purchase else []) + (
+        ["agreed_equal_plan"] if agreed else []
+    )
+    turns = set(_purchase_turns(rnd, agents)) if equal_purchase else set()
+    for prop, acc, _ in agreed:
+        turns |= {prop.turn, acc.turn}
+    a, b = agents
+    if equal_purchase:
+        what = f"both bought the same ({_fmt(bought[a])})"
+    else:
+        prop, acc, alloc = agreed[-1]
+        ref = f" {prop.id}" if prop.id else ""
+        what = f"they agreed to split equally ({acc.agent} accepted {prop.agent}'s plan{ref}: "
+        what += f"{_fmt(_clean(alloc[a]))} each)"
+    return [
+        Finding(
+            code="G3",
+            name=NAMES["G3"],
+            severity="warning",
+            round=rnd.number,
+            turns=sorted(turns),
+            agents=agents,
+            message=(
+                f"round {rnd.number}: {what}, reaching only {_pct(rnd.efficiency)} of the "
+                f"joint optimum ({_num(rnd.outcome.get('collab_max'))})"
+            ),
+            evidence={
+                "variants": variants,
+                "purchases": bought,
+                "agreed_plans": [
+                    {"proposal": p.id, "by": p.agent, "accepted_by": t.agent, "plan": al}
+                    for p, t, al in agreed
+                ],
+                "efficiency": rnd.efficiency,
+                "collab_max": rnd.outcome.get("collab_max"),
+                "rewards": rnd.outcome.get("rewards"),
+            },
         )
-        turns = set(_purchase_turns(rnd, agents)) if equal_purchase else set()
-        for prop, acc, _ in agreed:
-            turns |= {prop.turn, acc.turn}
-        a, b = agents
-        if equal_purchase:
-            what = f"both bought the same ({_fmt(bought[a])})"
-        else:
-            prop, acc, alloc = agreed[-1]
-            ref = f" {prop.id}" if prop.id else ""
-            what = f"they agreed to split equally ({acc.agent} accepted {prop.agent}'s plan{ref}: "
-            what += f"{_fmt(_clean(alloc[a]))} each)"
-        out.append(
-            Finding(
-                code="G3",
-                name=NAMES["G3"],
-                severity="warning",
-                round=rnd.number,
-                turns=sorted(turns),
-                agents=agents,
-                message=(
-                    f"round {rnd.number}: {what}, reaching only {_pct(rnd.efficiency)} of the "
-                    f"joint optimum ({_num(rnd.outcome.get('collab_max'))})"
-                ),
-                evidence={
-                    "variants": variants,
-                    "purchases": bought,
-                    "agreed_plans": [
-                        {"proposal": p.id, "by": p.agent, "accepted_by": t.agent, "plan": al}
-                        for p, t, al in agreed
-                    ],
-                    "efficiency": rnd.efficiency,
-                    "collab_max": rnd.outcome.get("collab_max"),
-                    "rewards": rnd.outcome.get("rewards"),
-                },
-            )
-        )
-    return out
+    ]
 
 
 def _num(x: object) -> str:
@@ -302,41 +308,10 @@ def _num(x: object) -> str:
 # -- entry point ----------------------------------------------------------------------------
 
 
-def _text_detector(name: str):
-    """A detector of `coord.analysis.detectors_text` (G4-G6), imported when first run:
-    that module builds `Finding`s from this one."""
-
-    def run(exchange: Exchange) -> list[Finding]:
-        from coord.analysis import detectors_text
-
-        return getattr(detectors_text, name)(exchange)
-
-    run.__name__ = name
-    return run
-
-
-def _history_detector(exchange: Exchange) -> list[Finding]:
-    """G1 (`coord.analysis.detect_history`), imported when first run for the same reason."""
-    from coord.analysis import detect_history
-
-    return detect_history.detect_history_loss(exchange)
-
-
-_REGISTRY = {
-    "G1": _history_detector,
-    "G2": detect_anchoring,
-    "G3": detect_perfunctory_fairness,
-    "G4": _text_detector("detect_referential_binding"),
-    "G5": _text_detector("detect_ack_as_agreement"),
-    "G6": _text_detector("detect_divergent_belief"),
-}
-
-
 def detect(exchange: Exchange, detectors: Iterable[str] = DETECTORS) -> list[Finding]:
-    """Run the named detectors; findings sorted by round (then code, then agents)."""
-    findings: list[Finding] = []
-    for code in detectors:
-        if code not in _REGISTRY:
-            raise UsageError(f"unknown detector {code!r}; known: {', '.join(_REGISTRY)}")
-        findings += _REGISTRY[code](exchange)
-    return sorted(findings, key=lambda f: (f.round, f.code, f.agents, f.turns))
+    """Run the named detectors over a whole exchange, round by round (`engine.Diagnosis`);
+    findings sorted by round (then code, then agents)."""
+    from coord.analysis.engine import Diagnosis
+
+    diagnosis = Diagnosis(exchange.agents, exchange.kind, detectors)
+    return [f for rnd in exchange.rounds for f in diagnosis.feed(rnd)]

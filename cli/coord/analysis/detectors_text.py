@@ -8,9 +8,9 @@ The work is split by job: `coord.analysis.statements` reads what each message sa
 deal is (plans, proposals, referents, comparisons); `coord.analysis.detect_binding` holds
 G4 and `coord.analysis.detect_beliefs` G5 and G6; their docstrings give the rules.
 
-This module is kept as the single entry point: `coord.analysis.detectors` looks the
-detectors up here by name, lazily (they build `Finding`s from that module, so importing
-them eagerly there would be a cycle).
+This module is kept as the single entry point: `coord.analysis.engine` looks the
+detectors up here by name, lazily. Each takes the round's reading (`statements._Ctx`,
+`statements._View`) and returns that round's findings.
 
 All three are errors. Everything here is heuristic and tuned for precision: a statement
 that cannot be read with confidence is left out rather than guessed.
@@ -18,7 +18,7 @@ that cannot be read with confidence is left out rather than guessed.
 
 from __future__ import annotations
 
-from coord.analysis.detect_beliefs import detect_ack_as_agreement, detect_divergent_belief
-from coord.analysis.detect_binding import detect_referential_binding
+from coord.analysis.detect_beliefs import ack_as_agreement, divergent_belief
+from coord.analysis.detect_binding import referential_binding
 
-__all__ = ["detect_ack_as_agreement", "detect_divergent_belief", "detect_referential_binding"]
+__all__ = ["ack_as_agreement", "divergent_belief", "referential_binding"]

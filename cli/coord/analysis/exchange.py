@@ -32,18 +32,21 @@ from __future__ import annotations
 
 import os
 
-from coord.analysis.exchange_coord import from_coord_transcript
+from coord.analysis.exchange_coord import from_coord_transcript, stream_coord_transcript
 from coord.analysis.exchange_interchange import (
     AGENT_KEYS,
     MAX_RECORD_BYTES,
     _head,
     from_interchange,
+    stream_interchange,
 )
 from coord.analysis.exchange_model import (
     COORD,
     INTERCHANGE,
     PROPOSE_TYPES,
     Exchange,
+    ExchangeStream,
+    OutOfOrder,
     Round,
     Turn,
     allocation_of,
@@ -62,6 +65,8 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "PROPOSE_TYPES",
     "Exchange",
+    "ExchangeStream",
+    "OutOfOrder",
     "Round",
     "Turn",
     "allocation_of",
@@ -70,6 +75,7 @@ __all__ = [
     "from_interchange",
     "is_coord_transcript",
     "load_exchange",
+    "open_exchange",
     "plan_of",
     "purchase_of",
 ]
@@ -93,16 +99,25 @@ def is_coord_transcript(path: str | os.PathLike) -> bool:
 def load_exchange(
     path: str | os.PathLike, *, scenario_instance: Instance | None = None
 ) -> Exchange:
-    """Read a coord transcript or an interchange transcript (chosen by content).
+    """Read a coord transcript or an interchange transcript (chosen by content), whole.
 
     ``scenario_instance`` is the game of an interchange transcript without a ``game``
     record (a ``game`` record in the file wins); coord transcripts carry their own.
     """
+    return open_exchange(path, scenario_instance=scenario_instance, ordered=False).materialise()
+
+
+def open_exchange(
+    path: str | os.PathLike, *, scenario_instance: Instance | None = None, ordered: bool = True
+) -> ExchangeStream:
+    """`load_exchange`, round by round: see `ExchangeStream`. With ``ordered`` a file whose
+    rounds are not contiguous raises `OutOfOrder` while it is consumed; read it again
+    with ``ordered=False``."""
     display = os.fspath(path)
     if not os.path.exists(display):
         raise InputError("no such file", file=display, hint="check the path")
     if os.path.isdir(display):
         raise InputError("is a directory, not a transcript file", file=display)
     if is_coord_transcript(display):
-        return from_coord_transcript(display)
-    return from_interchange(display, instance=scenario_instance)
+        return stream_coord_transcript(display, ordered=ordered)
+    return stream_interchange(display, instance=scenario_instance, ordered=ordered)

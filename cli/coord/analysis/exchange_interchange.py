@@ -16,6 +16,7 @@ an `InputError` naming the file and line.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,8 @@ from typing import Any
 from coord.analysis.exchange_model import (
     INTERCHANGE,
     Exchange,
+    ExchangeStream,
+    OutOfOrder,
     Round,
     Turn,
     compute_outcome,
@@ -141,14 +144,29 @@ def _ident(value: Any) -> str | None:
 
 
 def from_interchange(path: str | os.PathLike, *, instance: Instance | None = None) -> Exchange:
+    return stream_interchange(path, instance=instance, ordered=False).materialise()
+
+
+def stream_interchange(
+    path: str | os.PathLike, *, instance: Instance | None = None, ordered: bool = True
+) -> ExchangeStream:
+    """The transcript at ``path`` as an `ExchangeStream`.
+
+    With ``ordered`` (the default) a round is yielded once a message of another round
+    arrives, which is right for logs written as the talk went; a message of a round
+    already yielded, or (without an ``agents`` record) a third speaker after the pair was
+    fixed, raises `OutOfOrder`. Otherwise the whole file is read first and rounds are
+    yielded in round order.
+    """
     display = os.fspath(path)
-    warnings: list[str] = []
+    stream = ExchangeStream(display, (), INTERCHANGE, iter(()))
+    records = _records(display, stream.warnings)
     game: Any = None
     game_line: int | None = None
     header_agents: list[str] | None = None
-    turns: list[Turn] = []
+    ahead: list[Turn] = []  # turns read before the pair is known
     started = False
-    for line, record in _records(display, warnings):
+    for line, record in records:
         if not started and _is_header(record):
             if "game" in record:
                 game, game_line = record["game"], line
@@ -163,14 +181,9 @@ def from_interchange(path: str | os.PathLike, *, instance: Instance | None = Non
                 header_agents = list(agents_value)
             continue
         started = True
-        turns.extend(_turn(record, line, display, warnings))
-    # positions within rounds for messages without a turn number
-    seen: dict[int, int] = {}
-    for t in turns:
-        seen[t.round] = seen.get(t.round, 0) + 1
-        if t.turn is None:
-            t.turn = seen[t.round]
-
+        ahead.extend(_turn(record, line, display, stream.warnings))
+        if ordered and ahead and (header_agents or len({t.agent for t in ahead}) >= 2):
+            break
     if game is not None:
         if not isinstance(game, dict):
             raise InputError('"game" must be an object (an instance)', file=display, line=game_line)
@@ -186,23 +199,66 @@ def from_interchange(path: str | os.PathLike, *, instance: Instance | None = Non
         except InputError as e:
             e.line = e.line or game_line
             raise
-    agents = _order_agents(header_agents, turns, instance)
+    agents = _order_agents(header_agents, ahead, instance)
     if instance is not None and len(agents) == 2 and tuple(instance.agents) != agents:
         instance = dataclasses.replace(instance, agents=agents)
+    stream.agents = agents
+    more = (t for line, record in records for t in _turn(record, line, display, stream.warnings))
+    turns = itertools.chain(ahead, more)
+    if ordered:
+        fixed = None if header_agents else set(agents)
+        stream.rounds = _in_order(turns, stream, instance, fixed)
+    else:
+        stream.rounds = _all_rounds(turns, stream, instance)
+    return stream
 
-    rounds: dict[int, Round] = {}
+
+def _add(rnd: Round, t: Turn, names: tuple[str, ...] | None) -> None:
+    if t.turn is None:  # the message's position in its round
+        t.turn = len(rnd.turns) + 1
+    rnd.turns.append(t)
+    bought = purchase_of(t.action, t.type, names)
+    if bought is not None:
+        rnd.purchases[t.agent] = bought[0]
+        rnd.requested[t.agent] = bought[1] or {}
+
+
+def _close(rnd: Round, stream: ExchangeStream) -> Round:
+    rnd.outcome, problems = compute_outcome(rnd, stream.agents)
+    stream.warnings.extend(problems)
+    return rnd
+
+
+def _in_order(
+    turns: Iterator[Turn], stream: ExchangeStream, instance: Instance | None, fixed: set | None
+) -> Iterator[Round]:
     names = instance.economy.names if instance is not None else None
+    current: Round | None = None
+    done: set[int] = set()
     for t in turns:
-        rnd = rounds.setdefault(t.round, Round(t.round, instance))
-        rnd.turns.append(t)
-        bought = purchase_of(t.action, t.type, names)
-        if bought is not None:
-            rnd.purchases[t.agent] = bought[0]
-            rnd.requested[t.agent] = bought[1] or {}
-    for rnd in rounds.values():
-        rnd.outcome, problems = compute_outcome(rnd, agents)
-        warnings += problems
-    return Exchange(display, agents, [rounds[k] for k in sorted(rounds)], INTERCHANGE, warnings)
+        if fixed is not None and t.agent not in fixed:
+            raise OutOfOrder(f"speaker {t.agent!r} after the pair was fixed")
+        if current is None or t.round != current.number:
+            if t.round in done:
+                raise OutOfOrder(f"a message of round {t.round} after round {current.number}")
+            if current is not None:
+                done.add(current.number)
+                yield _close(current, stream)
+            current = Round(t.round, instance)
+        _add(current, t, names)
+    if current is not None:
+        yield _close(current, stream)
+
+
+def _all_rounds(
+    turns: Iterator[Turn], stream: ExchangeStream, instance: Instance | None
+) -> Iterator[Round]:
+    names = instance.economy.names if instance is not None else None
+    rounds: dict[int, Round] = {}
+    for t in turns:
+        _add(rounds.setdefault(t.round, Round(t.round, instance)), t, names)
+    for k in sorted(rounds):
+        yield _close(rounds[k], stream)
 
 
 def _turn(record: Any, line: int | None, display: str, warnings: list[str]) -> list[Turn]:

@@ -9,6 +9,7 @@ public entry point and re-exports all of this.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,9 +81,38 @@ class Exchange:
     rounds: list[Round]
     kind: str
     warnings: list[str] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)  # see `ExchangeStream.stats`
 
     def round(self, number: int) -> Round | None:
         return next((r for r in self.rounds if r.number == number), None)
+
+
+class OutOfOrder(Exception):
+    """Raised by a streaming loader when the file cannot be read round by round: a round's
+    messages are not contiguous, or a speaker appears after the pair was fixed. The caller
+    reads the file again with ``ordered=False``, which holds it whole (`exchange.open_exchange`)."""
+
+
+@dataclass
+class ExchangeStream:
+    """An exchange read round by round, in constant memory per round.
+
+    ``rounds`` yields each `Round` once it is complete (the next round began, or the file
+    ended). ``warnings`` and ``stats`` fill in as it is consumed; ``stats`` holds what a
+    coord transcript records besides rounds (``drift_events``, ``violations``, ``cost``),
+    and is empty for other transcripts.
+    """
+
+    path: str
+    agents: tuple[str, ...]
+    kind: str
+    rounds: Iterator[Round]
+    warnings: list[str] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+
+    def materialise(self) -> Exchange:
+        rounds = list(self.rounds)
+        return Exchange(self.path, self.agents, rounds, self.kind, self.warnings, self.stats)
 
 
 # -- purchases and proposals ----------------------------------------------------------------

@@ -41,67 +41,75 @@ def _acks(turn) -> bool:
 
 def round_metrics(rnd: Round) -> dict[str, Any]:
     turns = rnd.turns
-    first = next((t.turn for t in turns if _agrees(t)), None)
-    proposals = [i for i, t in enumerate(turns) if plan_of(t) is not None]
+    agrees = [_agrees(t) for t in turns]
+    first = next((t.turn for t, yes in zip(turns, agrees) if yes), None)
+    # From the end: which agents acknowledged / agreed after each turn.
+    acked_after: list[frozenset] = [frozenset()] * len(turns)
+    agreed_after: list[frozenset] = [frozenset()] * len(turns)
+    acks: set[str] = set()
+    agreed_by: set[str] = set()
+    for i in range(len(turns) - 1, -1, -1):
+        acked_after[i], agreed_after[i] = frozenset(acks), frozenset(agreed_by)
+        if _acks(turns[i]):
+            acks.add(turns[i].agent)
+        if agrees[i]:
+            agreed_by.add(turns[i].agent)
     acked = agreed = 0
-    for i in proposals:
-        by = turns[i].agent
-        later = [t for t in turns[i + 1 :] if t.agent != by]
-        if any(_acks(t) for t in later):
+    for i, t in enumerate(turns):
+        if plan_of(t) is None:
+            continue
+        if acked_after[i] - {t.agent}:
             acked += 1
-            if any(_agrees(t) for t in later):
+            if agreed_after[i] - {t.agent}:
                 agreed += 1
     return {
         "round": rnd.number,
         "turns_to_agreement": first,
-        "proposals": len(proposals),
+        "proposals": sum(1 for t in turns if plan_of(t) is not None),
         "acknowledged": acked,
         "acknowledged_then_agreed": agreed,
     }
 
 
+class Meter:
+    """The metrics of an exchange, fed one round at a time (`add`), then `result`; the
+    per-round rows go to a `Spool`, so a long exchange costs no memory per round."""
+
+    def __init__(self) -> None:
+        from coord.analysis.spool import Spool
+
+        self.rounds = Spool()
+        self.acked = self.agreed = self.proposals = 0
+        self.reached: list[int] = [0, 0]  # rounds that reached agreement, sum of their turns
+
+    def add(self, rnd: Round) -> None:
+        r = round_metrics(rnd)
+        self.rounds.append(r)
+        self.acked += r["acknowledged"]
+        self.agreed += r["acknowledged_then_agreed"]
+        self.proposals += r["proposals"]
+        if r["turns_to_agreement"] is not None:
+            self.reached[0] += 1
+            self.reached[1] += r["turns_to_agreement"]
+
+    def result(self, kind: str, stats: dict) -> dict[str, Any]:
+        n = len(self.rounds)
+        reached, turns = self.reached
+        return {
+            "rounds": self.rounds,
+            "agreement_rate": reached / n if n else 0.0,
+            "mean_turns_to_agreement": turns / reached if reached else None,
+            "proposals_per_round": self.proposals / n if n else 0.0,
+            "ack_to_agreement": self.agreed / self.acked if self.acked else None,
+            # Only coord transcripts record drift, violations and model calls.
+            "drift_events": stats.get("drift_events") if kind == "coord" else None,
+            "violations": stats.get("violations") if kind == "coord" else None,
+            "cost": dict(stats.get("cost") or {}) if kind == "coord" else {},
+        }
+
+
 def exchange_metrics(exchange: Exchange) -> dict[str, Any]:
-    rounds = [round_metrics(r) for r in exchange.rounds]
-    acked = sum(r["acknowledged"] for r in rounds)
-    reached = [r["turns_to_agreement"] for r in rounds if r["turns_to_agreement"] is not None]
-    out: dict[str, Any] = {
-        "rounds": rounds,
-        "agreement_rate": len(reached) / len(rounds) if rounds else 0.0,
-        "mean_turns_to_agreement": sum(reached) / len(reached) if reached else None,
-        "proposals_per_round": (
-            sum(r["proposals"] for r in rounds) / len(rounds) if rounds else 0.0
-        ),
-        "ack_to_agreement": (
-            sum(r["acknowledged_then_agreed"] for r in rounds) / acked if acked else None
-        ),
-    }
-    out.update(_events(exchange))
-    return out
-
-
-def _events(exchange: Exchange) -> dict[str, Any]:
-    """Counts only a coord transcript records: drift, violations, model calls."""
-    if exchange.kind != "coord":
-        return {"drift_events": None, "violations": None, "cost": {}}
-    from coord.transcript import Transcript
-
-    drift = violations = 0
-    cost: dict[str, dict[str, float]] = {}
-    for e in Transcript.open(exchange.path).events():
-        kind = e.get("kind")
-        if kind == "drift":
-            drift += 1
-        elif kind == "protocol" and e.get("code") == "T012":
-            violations += 1
-        elif kind == "model_call":
-            agent = str(e.get("agent", "?"))
-            mine = cost.setdefault(agent, {"usd": 0.0, "tokens": 0.0, "calls": 0.0})
-            mine["calls"] += 1
-            mine["usd"] += float(e.get("cost") or 0.0)
-            usage = e.get("usage") or {}
-            mine["tokens"] += sum(
-                float(v)
-                for v in usage.values()
-                if isinstance(v, (int, float)) and not isinstance(v, bool)
-            )
-    return {"drift_events": drift, "violations": violations, "cost": cost}
+    meter = Meter()
+    for rnd in exchange.rounds:
+        meter.add(rnd)
+    return meter.result(exchange.kind, exchange.stats)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -51,8 +52,9 @@ _INTRO = (
 )
 _PUNCT_AHEAD = r"(?=\s*(?:[.!,—–;:)\"*]|$)|\s+(?:then|done|from\s+me|on\s+my\s+side)\b)"
 
-_AGREEMENT: list[tuple[re.Pattern[str], bool]] = [
-    # (pattern, is a verb whose subject/mood matters)
+# (pattern, is a verb whose subject/mood matters, words one of which a match contains:
+# a cheap `in` test on the lower-cased text skips the pattern when none is there)
+_AGREEMENT: list[tuple[re.Pattern[str], bool, tuple[str, ...]]] = [
     (
         re.compile(
             r"\b(?:it'?s|that'?s|that\s+is|it\s+is|then\s+it'?s|we(?:'ve|\s+have)?(?:\s+got)?"
@@ -60,16 +62,33 @@ _AGREEMENT: list[tuple[re.Pattern[str], bool]] = [
             _I,
         ),
         False,
+        ("deal",),
     ),
-    (re.compile(r"\bdone\s+deal\b|\bdeal\s+done\b|\bconsider\s+it\s+done\b", _I), False),
-    (re.compile(_START + _INTRO + r"(?P<p>deal)\b" + _PUNCT_AHEAD, _I | re.M), False),
-    (re.compile(r"\bagreed\b", _I), True),
-    (re.compile(r"\bagree\b", _I), True),
-    (re.compile(r"\bsounds\s+(?:good|great|fair|perfect|reasonable|fine)\b", _I), False),
-    (re.compile(r"\b(?:works|work)\s+for\s+(?:me|us)\b|\bthat\s+works\b", _I), False),
-    (re.compile(r"\bI(?:'ll|\s+will)\s+take\s+(?:it|that|this|the\s+deal)\b", _I), False),
-    (re.compile(r"\baccept(?:ed|s|ing|able)?\b", _I), True),
-    (re.compile(r"\bconfirm(?:ed|s|ing)?\b", _I), True),
+    (
+        re.compile(r"\bdone\s+deal\b|\bdeal\s+done\b|\bconsider\s+it\s+done\b", _I),
+        False,
+        ("done",),
+    ),
+    (re.compile(_START + _INTRO + r"(?P<p>deal)\b" + _PUNCT_AHEAD, _I | re.M), False, ("deal",)),
+    (re.compile(r"\bagreed\b", _I), True, ("agreed",)),
+    (re.compile(r"\bagree\b", _I), True, ("agree",)),
+    (
+        re.compile(r"\bsounds\s+(?:good|great|fair|perfect|reasonable|fine)\b", _I),
+        False,
+        ("sounds",),
+    ),
+    (
+        re.compile(r"\b(?:works|work)\s+for\s+(?:me|us)\b|\bthat\s+works\b", _I),
+        False,
+        ("work",),
+    ),
+    (
+        re.compile(r"\bI(?:'ll|\s+will)\s+take\s+(?:it|that|this|the\s+deal)\b", _I),
+        False,
+        ("take",),
+    ),
+    (re.compile(r"\baccept(?:ed|s|ing|able)?\b", _I), True, ("accept",)),
+    (re.compile(r"\bconfirm(?:ed|s|ing)?\b", _I), True, ("confirm",)),
     (
         re.compile(
             r"\blet'?s\s+(?:do\s+(?:it|this|that)|go\s+with\s+(?:it|that|this|your|p\d+"
@@ -77,14 +96,24 @@ _AGREEMENT: list[tuple[re.Pattern[str], bool]] = [
             _I,
         ),
         False,
+        ("let",),
     ),
-    (re.compile(r"\b(?:that'?s|this\s+is|that\s+is|sounds|looks|seems)\s+perfect\b", _I), False),
-    (re.compile(_START + _INTRO + r"(?P<p>perfect)\b" + _PUNCT_AHEAD, _I | re.M), False),
+    (
+        re.compile(r"\b(?:that'?s|this\s+is|that\s+is|sounds|looks|seems)\s+perfect\b", _I),
+        False,
+        ("perfect",),
+    ),
+    (
+        re.compile(_START + _INTRO + r"(?P<p>perfect)\b" + _PUNCT_AHEAD, _I | re.M),
+        False,
+        ("perfect",),
+    ),
     (
         re.compile(
             _START + r"(?:(?:ok(?:ay)?|great|then)[\s,]+)?(?P<p>done)\b" + _PUNCT_AHEAD, _I | re.M
         ),
         False,
+        ("done",),
     ),
 ]
 
@@ -140,8 +169,11 @@ def agreement_phrase(text: str) -> str | None:
     """The first agreement phrase in `text` that is not negated, conditional, hypothetical
     or a question ("Deal!", "sounds good", "I accept"), as written; else None."""
     cleaned = clean(text)
+    present = _present(cleaned.lower())
     hits: list[tuple[int, int]] = []
-    for pattern, verb in _AGREEMENT:
+    for pattern, verb, words in _AGREEMENT:
+        if present.isdisjoint(words):
+            continue
         for m in pattern.finditer(cleaned):
             if _valid_agreement(cleaned, m, verb):
                 hits.append(_phrase_span(m))
@@ -157,37 +189,54 @@ def _phrase_span(m: re.Match[str]) -> tuple[int, int]:
     return m.span()
 
 
-_ACK: list[re.Pattern[str]] = [
-    re.compile(r"\bgot\s+it\b|\bgotcha\b", _I),
-    re.compile(r"(?<!\bas\s)(?<!\bas\sI\s)\b(?:duly\s+)?noted\b", _I),
-    re.compile(r"\bunderstood\b|\bI\s+(?:fully\s+|totally\s+)?understand\b", _I),
-    re.compile(r"\bI\s+see\b(?!\s+it\b)", _I),
-    re.compile(r"\bI\s+hear\s+you\b|\b(?:that\s+)?makes\s+sense\b|\bfair\s+point\b", _I),
-    re.compile(
-        r"\bI(?:'ll|\s+will)\s+(?:\w+\s+)?consider\b|\blet\s+me\s+(?:think|consider"
-        r"|check|review|look)\b|\bI(?:'ll|\s+will)\s+think\b",
-        _I,
+_ACK: list[tuple[re.Pattern[str], tuple[str, ...]]] = [  # as `_AGREEMENT`, without verbs
+    (re.compile(r"\bgot\s+it\b|\bgotcha\b", _I), ("got",)),
+    (re.compile(r"(?<!\bas\s)(?<!\bas\sI\s)\b(?:duly\s+)?noted\b", _I), ("noted",)),
+    (re.compile(r"\bunderstood\b|\bI\s+(?:fully\s+|totally\s+)?understand\b", _I), ("underst",)),
+    (re.compile(r"\bI\s+see\b(?!\s+it\b)", _I), ("see",)),
+    (
+        re.compile(r"\bI\s+hear\s+you\b|\b(?:that\s+)?makes\s+sense\b|\bfair\s+point\b", _I),
+        ("hear", "sense", "point"),
     ),
-    re.compile(r"\bI(?:'ll|\s+will)\s+get\s+back\s+to\s+you\b", _I),
-    re.compile(
-        r"\bthanks?(?:\s+you)?\s+for\s+(?:the|your)\s+(?:\w+\s+)?(?:offer|proposal"
-        r"|message|suggestion|update|counter(?:offer|-offer)?|reply)\b",
-        _I,
+    (
+        re.compile(
+            r"\bI(?:'ll|\s+will)\s+(?:\w+\s+)?consider\b|\blet\s+me\s+(?:think|consider"
+            r"|check|review|look)\b|\bI(?:'ll|\s+will)\s+think\b",
+            _I,
+        ),
+        ("consider", "let", "think"),
     ),
-    re.compile(_START + r"(?P<p>received)\b|\breceived\s+(?:your|the)\b", _I | re.M),
-    re.compile(r"\backnowledged?\b", _I),
+    (re.compile(r"\bI(?:'ll|\s+will)\s+get\s+back\s+to\s+you\b", _I), ("back",)),
+    (
+        re.compile(
+            r"\bthanks?(?:\s+you)?\s+for\s+(?:the|your)\s+(?:\w+\s+)?(?:offer|proposal"
+            r"|message|suggestion|update|counter(?:offer|-offer)?|reply)\b",
+            _I,
+        ),
+        ("thank",),
+    ),
+    (
+        re.compile(_START + r"(?P<p>received)\b|\breceived\s+(?:your|the)\b", _I | re.M),
+        ("received",),
+    ),
+    (re.compile(r"\backnowledged?\b", _I), ("acknowledge",)),
 ]
 
 
-def ack_phrase(text: str) -> str | None:
+def ack_phrase(text: str, *, agrees: bool | None = None) -> str | None:
     """Acknowledgement without agreement ("got it", "noted", "let me think"), as written;
     None when the text also agrees (see `agreement_phrase`) or only negates ("I don't
-    understand")."""
-    if agreement_phrase(text) is not None:
+    understand"). ``agrees`` is whether the text agrees, when the caller already knows."""
+    if agrees is None:
+        agrees = agreement_phrase(text) is not None
+    if agrees:
         return None
     cleaned = clean(text)
+    present = _present(cleaned.lower())
     hits: list[tuple[int, int]] = []
-    for pattern in _ACK:
+    for pattern, words in _ACK:
+        if present.isdisjoint(words):
+            continue
         for m in pattern.finditer(cleaned):
             s_start, _ = _sentence(cleaned, m.start(), m.end())
             if _negated(cleaned, m.start(), s_start) or _is_question(cleaned, m.end()):
@@ -239,33 +288,89 @@ _ID_RES = [
     re.compile(r"(?<![\w#])p(\d+)\b", _I),
     re.compile(r"(?<![\w&])#\s?p?(\d+)\b", _I),
 ]
+_OFFER_WORDS = ("offer", "proposal", "suggestion", "split", "plan", "deal")
+# (pattern, words one of which a match contains; see `_AGREEMENT`)
 _LAST_RES = [
-    re.compile(
-        rf"\byour\s+(?:(?:last|previous|latest|most\s+recent|earlier|prior|current"
-        rf"|new|revised|updated)\s+)?{_OFFER_NOUN}s?\b",
-        _I,
+    (
+        re.compile(
+            rf"\byour\s+(?:(?:last|previous|latest|most\s+recent|earlier|prior|current"
+            rf"|new|revised|updated)\s+)?{_OFFER_NOUN}s?\b",
+            _I,
+        ),
+        ("your",),
     ),
-    re.compile(r"\byour\s+(?:last|previous|latest|most\s+recent)\b", _I),
-    re.compile(rf"\bthe\s+(?:last|previous|latest|most\s+recent|prior)\s+{_OFFER_NOUN}\b", _I),
-    re.compile(
-        r"\bwhat\s+you\s+(?:just\s+)?(?:said|proposed|suggested|offered|wrote"
-        r"|described|put\s+forward)\b",
-        _I,
+    (re.compile(r"\byour\s+(?:last|previous|latest|most\s+recent)\b", _I), ("your",)),
+    (
+        re.compile(rf"\bthe\s+(?:last|previous|latest|most\s+recent|prior)\s+{_OFFER_NOUN}\b", _I),
+        _OFFER_WORDS,
     ),
-    re.compile(r"\b(?:as|like)\s+you\s+(?:just\s+)?(?:said|proposed|suggested|offered)\b", _I),
-    re.compile(rf"\bthat\s+{_OFFER_NOUN}\b", _I),
-    re.compile(r"\bthe\s+one\s+you\s+(?:just\s+)?(?:proposed|suggested|offered|sent)\b", _I),
+    (
+        re.compile(
+            r"\bwhat\s+you\s+(?:just\s+)?(?:said|proposed|suggested|offered|wrote"
+            r"|described|put\s+forward)\b",
+            _I,
+        ),
+        ("what",),
+    ),
+    (
+        re.compile(r"\b(?:as|like)\s+you\s+(?:just\s+)?(?:said|proposed|suggested|offered)\b", _I),
+        ("you",),
+    ),
+    (re.compile(rf"\bthat\s+{_OFFER_NOUN}\b", _I), _OFFER_WORDS),
+    (
+        re.compile(r"\bthe\s+one\s+you\s+(?:just\s+)?(?:proposed|suggested|offered|sent)\b", _I),
+        ("one",),
+    ),
 ]
 _OPTION_RES = [
-    re.compile(r"\b(?:option|alternative|choice)\s+#?([A-Za-z]\b|\d+\b)", _I),
-    re.compile(r"\b(?i:plan|scenario)\s+#?([A-HJ-Z]\b|\d+\b)"),
-    re.compile(r"\b(?i:proposal|offer)\s+([A-HJ-Z])\b"),
-    re.compile(
-        r"\bthe\s+(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th|last|other"
-        r"|former|latter)\s+(?:option|proposal|offer|plan|alternative|choice|one)\b",
-        _I,
+    (
+        re.compile(r"\b(?:option|alternative|choice)\s+#?([A-Za-z]\b|\d+\b)", _I),
+        ("option", "alternative", "choice"),
+    ),
+    (re.compile(r"\b(?i:plan|scenario)\s+#?([A-HJ-Z]\b|\d+\b)"), ("plan", "scenario")),
+    (re.compile(r"\b(?i:proposal|offer)\s+([A-HJ-Z])\b"), ("proposal", "offer")),
+    (
+        re.compile(
+            r"\bthe\s+(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th|last|other"
+            r"|former|latter)\s+(?:option|proposal|offer|plan|alternative|choice|one)\b",
+            _I,
+        ),
+        ("option", "proposal", "offer", "plan", "alternative", "choice", "one"),
     ),
 ]
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _gate_words() -> list[str]:
+    words = {
+        w for table in (_AGREEMENT, _ACK, _OPTION_RES, _LAST_RES) for *_, ws in table for w in ws
+    }
+    # Prefix-free: a word that starts with another gate word is gated by that one.
+    return sorted(w for w in words if not any(o != w and w.startswith(o) for o in words))
+
+
+def _canonical_gates() -> tuple[str, ...]:
+    """The gate words; rewrites each table's words to the gate words they start with
+    ("agreed" is gated by "agree")."""
+    gate = _gate_words()
+    for table in (_AGREEMENT, _ACK, _OPTION_RES, _LAST_RES):
+        for k, (*head, words) in enumerate(table):
+            canon = frozenset(next(g for g in gate if w.startswith(g)) for w in words)
+            table[k] = (*head, canon)
+    return tuple(gate)
+
+
+_GATE = _canonical_gates()
+
+
+@functools.lru_cache(maxsize=16)
+def _present(low: str) -> frozenset[str]:
+    """The gate words in `low`. A pattern runs only when one of its words is present: a
+    few substring tests per message instead of a regex scan per pattern. Cached, as the
+    three readers of a message ask in turn."""
+    return frozenset([w for w in _GATE if w in low])
 
 
 def referents(text: str) -> list[Referent]:
@@ -274,23 +379,29 @@ def referents(text: str) -> list[Referent]:
     Where two overlap, an id beats an option, which beats a last-offer pointer
     ("your proposal p3" is the id p3)."""
     cleaned = clean(text)
+    present = _present(cleaned.lower())
     found: list[tuple[int, Referent]] = []
-    for pattern in _ID_RES:
-        for m in pattern.finditer(cleaned):
-            found.append((0, Referent("id", f"p{int(m.group(1))}", (m.start(), m.end()))))
-    for pattern in _OPTION_RES:
+    if _DIGIT.search(cleaned):  # every id has one
+        for pattern in _ID_RES:
+            for m in pattern.finditer(cleaned):
+                found.append((0, Referent("id", f"p{int(m.group(1))}", (m.start(), m.end()))))
+    for pattern, words in _OPTION_RES:
+        if present.isdisjoint(words):
+            continue
         for m in pattern.finditer(cleaned):
             raw = m.group(1)
-            low = raw.lower()
-            if low in ("last", "previous") and re.search(r"offer|proposal", m.group(), _I):
+            label = raw.lower()
+            if label in ("last", "previous") and re.search(r"offer|proposal", m.group(), _I):
                 ref = Referent("last_offer", m.group().lower(), (m.start(), m.end()))
                 found.append((2, ref))
                 continue
-            value = _ORDINALS.get(low, raw.upper() if len(raw) == 1 else low)
+            value = _ORDINALS.get(label, raw.upper() if len(raw) == 1 else label)
             if value.isdigit():
                 value = str(int(value))
             found.append((1, Referent("option", value, (m.start(), m.end()))))
-    for pattern in _LAST_RES:
+    for pattern, words in _LAST_RES:
+        if present.isdisjoint(words):
+            continue
         for m in pattern.finditer(cleaned):
             ref = Referent(
                 "last_offer", re.sub(r"\s+", " ", m.group().lower()), (m.start(), m.end())

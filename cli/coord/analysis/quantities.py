@@ -7,6 +7,7 @@ unclear). Tuned for precision: when in doubt a number is left unpaired or the ow
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,14 +60,29 @@ class _Mention:
     name: str
 
 
+@functools.lru_cache(maxsize=4096)
+def _alias_matcher(alias: str) -> tuple[re.Pattern[str], str] | None:
+    """The compiled pattern of an alias and a lower-case piece of text every match
+    contains (its first word, or the stem of a one-word alias), to skip texts without it."""
+    pattern = _alias_pattern(alias)
+    if pattern is None:
+        return None
+    words = [w for w in re.split(r"[\s_\-]+", alias.strip().lower()) if w]
+    needle = words[0] if len(words) > 1 else words[0].rstrip("sy")
+    if len(words) == 1 and words[0].endswith("ies"):
+        needle = words[0][:-3]
+    return re.compile(pattern, _I), needle
+
+
 def _mentions(text: str, table: Mapping[str, Sequence[str]]) -> list[_Mention]:
     found: list[_Mention] = []
+    low = text.lower()
     for canonical, aliases in table.items():
         for alias in {canonical, *aliases}:
-            pattern = _alias_pattern(alias)
-            if pattern is None:
+            matcher = _alias_matcher(alias)
+            if matcher is None or matcher[1] not in low:
                 continue
-            for m in re.finditer(pattern, text, _I):
+            for m in matcher[0].finditer(text):
                 found.append(_Mention(m.start(), m.end(), canonical))
     return _non_overlapping(found)
 
@@ -81,12 +97,26 @@ def _non_overlapping(found: list[_Mention]) -> list[_Mention]:
     return kept
 
 
+_GENERIC_PROJECT = re.compile(r"\bproject(?:[\s_\-]+(?:[a-z]|[a-z]?\d+)|\d+)" + _E, _I)
+
+
+@functools.lru_cache(maxsize=4096)
+def _project_matchers(alias: str) -> list[tuple[re.Pattern[str], str]]:
+    """ "project <alias>", and the alias alone when it is a name rather than a letter or
+    number; each with a lower-case piece of text every match contains."""
+    out = [(re.compile(_B + r"project[\s_\-]*" + re.escape(alias) + _E, _I), "project")]
+    if len(alias) > 1 and not re.fullmatch(r"[a-z]?\d*", alias, _I):
+        pattern = _B + re.escape(alias).replace(r"\ ", r"[\s_\-]+") + _E
+        out.append((re.compile(pattern, _I), alias.lower().split()[0]))
+    return out
+
+
 def _project_mentions(
     text: str, projects: Mapping[str, Sequence[str]] | Sequence[str] | None
 ) -> list[_Mention]:
     found: list[_Mention] = []
-    generic = r"\bproject(?:[\s_\-]+(?:[a-z]|[a-z]?\d+)|\d+)" + _E
-    for m in re.finditer(generic, text, _I):
+    low = text.lower()
+    for m in _GENERIC_PROJECT.finditer(text) if "project" in low else ():
         found.append(_Mention(m.start(), m.end(), m.group()))
     if projects:
         table = projects if isinstance(projects, Mapping) else {p: [p] for p in projects}
@@ -95,11 +125,10 @@ def _project_mentions(
                 a = alias.strip()
                 if not a:
                     continue
-                pats = [_B + r"project[\s_\-]*" + re.escape(a) + _E]
-                if len(a) > 1 and not re.fullmatch(r"[a-z]?\d*", a, _I):
-                    pats.append(_B + re.escape(a).replace(r"\ ", r"[\s_\-]+") + _E)
-                for pat in pats:
-                    for m in re.finditer(pat, text, _I):
+                for pat, needle in _project_matchers(a):
+                    if needle not in low:
+                        continue
+                    for m in pat.finditer(text):
                         found.append(_Mention(m.start(), m.end(), name))
     return _non_overlapping(found)
 

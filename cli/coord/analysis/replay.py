@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from coord.errors import UsageError
-
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+TIMELINE_TURNS = 2_000  # "auto": past this many turns, only rounds with findings are kept
 
 
 def replay_files(
@@ -23,44 +24,80 @@ def replay_files(
     scenario: Path | None = None,
     protocol: str | None = None,
     metrics: bool = False,
+    timeline: str = "none",
 ) -> dict[str, Any]:
-    from coord.analysis.detectors import DETECTORS, detect
-    from coord.analysis.exchange import load_exchange
+    """The `--format json` document for ``paths``.
+
+    Each file is read round by round (`exchange.open_exchange`) and diagnosed as it is
+    read; the per-round summaries, findings and timeline go to `Spool`s (lists kept as
+    JSON lines, on disk past a few MB), so memory does not grow with the transcript. A
+    file whose rounds are not contiguous is read again, whole. ``timeline``
+    is ``"none"`` (no ``timeline`` key), ``"all"`` (every turn) or ``"auto"`` (every turn
+    up to `TIMELINE_TURNS`, then only rounds with findings, with the rest counted in
+    ``{"elided": n}`` entries).
+    """
+    from coord.analysis.detectors import DETECTORS
+    from coord.analysis.engine import Diagnosis
 
     chosen = detectors or list(DETECTORS)
-    unknown = [d for d in chosen if d not in DETECTORS]
-    if unknown:
-        from coord.errors import did_you_mean
-
-        raise UsageError(
-            f"unknown detector {unknown[0]!r}{did_you_mean(unknown[0], DETECTORS)}",
-            hint=f"detectors so far: {', '.join(DETECTORS)}",
-        )
+    Diagnosis((), "", chosen)  # refuses an unknown detector before any file is read
     instance = _scenario_instance(scenario) if scenario else None
     files = []
     for path in paths:
-        exchange = load_exchange(path, scenario_instance=instance)
-        findings = [f.to_dict() for f in detect(exchange, chosen)]
-        if protocol:
-            findings += _protocol_findings(protocol, path)
-        if metrics:
-            from coord.analysis.instrumentation import exchange_metrics
+        from coord.analysis.exchange import OutOfOrder
 
-            extra = {"metrics": exchange_metrics(exchange)}
-        else:
-            extra = {}
-        files.append(
-            {
-                **extra,
-                "path": str(path),
-                "agents": list(exchange.agents),
-                "rounds": [_round_summary(r) for r in exchange.rounds],
-                "findings": findings,
-                "warnings": list(exchange.warnings),
-                "timeline": [_turn(t) for r in exchange.rounds for t in r.turns],
-            }
-        )
+        try:
+            entry = _replay_one(path, chosen, instance, metrics, timeline, ordered=True)
+        except OutOfOrder:
+            entry = _replay_one(path, chosen, instance, metrics, timeline, ordered=False)
+        if protocol:
+            entry["findings"] += _protocol_findings(protocol, path)
+        files.append(entry)
     return {"schema_version": 1, "detectors": chosen, "files": files}
+
+
+def _replay_one(path, chosen, instance, metrics, timeline, *, ordered) -> dict[str, Any]:
+    from coord.analysis.engine import Diagnosis
+    from coord.analysis.exchange import open_exchange
+    from coord.analysis.instrumentation import Meter
+    from coord.analysis.spool import Spool
+
+    stream = open_exchange(path, scenario_instance=instance, ordered=ordered)
+    diagnosis = Diagnosis(stream.agents, stream.kind, chosen)
+    meter = Meter() if metrics else None
+    rounds, findings, turns = Spool(), Spool(), Spool()
+    kept = elided = 0
+    for rnd in stream.rounds:
+        found = diagnosis.feed(rnd)
+        findings += [f.to_dict() for f in found]
+        rounds.append(_round_summary(rnd))
+        if meter is not None:
+            meter.add(rnd)
+        if timeline == "none":
+            continue
+        if timeline == "all" or found or kept + len(rnd.turns) <= TIMELINE_TURNS:
+            if elided:
+                turns.append({"elided": elided})
+                elided = 0
+            turns.extend(_turn(t) for t in rnd.turns)
+            kept += len(rnd.turns)
+        else:
+            elided += 1
+    if elided:
+        turns.append({"elided": elided})
+    entry: dict[str, Any] = {}
+    if meter is not None:
+        entry["metrics"] = meter.result(stream.kind, stream.stats)
+    entry.update(
+        path=str(path),
+        agents=list(stream.agents),
+        rounds=rounds,
+        findings=findings,
+        warnings=list(stream.warnings),
+    )
+    if timeline != "none":
+        entry["timeline"] = turns
+    return entry
 
 
 def _scenario_instance(path: Path):

@@ -25,11 +25,11 @@ The underscored names here are internal to the text detectors (`detect_binding`,
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from coord.analysis.exchange import (
     COORD,
-    Exchange,
     Round,
     Turn,
     allocation_of,
@@ -56,7 +56,15 @@ class _Msg:
     options: dict[str, Plan] = field(default_factory=dict)
     agree: str | None = None  # the agreement phrase, or "<accept>" for a structured accept
     ack: str | None = None
-    refs: list = field(default_factory=list)
+    _refs: list | None = None
+
+    @property
+    def refs(self) -> list:
+        """The message's referents (`text.referents`), read when first asked for: only
+        messages that agree, acknowledge or lay out options need them."""
+        if self._refs is None:
+            self._refs = referents(self.turn.text)
+        return self._refs
 
     @property
     def is_proposal(self) -> bool:
@@ -79,11 +87,64 @@ class _View:
         return b if agent == a else a
 
 
-@dataclass
 class _Ctx:
-    exchange: Exchange
-    views: list[_View]
-    every: list[_Msg] = field(default_factory=list)  # all rounds' messages, in order
+    """The messages read so far, round by round, and what referents resolve through.
+
+    Memory stays bounded however long the exchange: `add` reads one round into a `_View`
+    and only the latest two views are kept; a referent reaching further back resolves
+    through indexes that keep the latest `WINDOW` messages by id, the latest `WINDOW`
+    ``propose`` messages by their run-wide number (coord's ledger numbers proposals across
+    rounds) and the run's first `WINDOW` proposals.
+    """
+
+    WINDOW = 10_000
+
+    def __init__(self, agents: tuple[str, ...], kind: str) -> None:
+        self.agents = agents
+        self.kind = kind
+        self.views: list[_View] = []  # the previous and the current round's views
+        self._ids: OrderedDict[str, _Msg] = OrderedDict()
+        self._propose: OrderedDict[int, _Msg] = OrderedDict()
+        self._n_propose = 0
+        self.first_proposals: list[_Msg] = []
+
+    def add(self, rnd: Round) -> _View | None:
+        """Read a round's messages; None when the round cannot be read (no instance, or
+        not a pair of agents)."""
+        if len(self.agents) != 2 or rnd.instance is None:
+            return None
+        agents = (self.agents[0], self.agents[1])
+        eco = rnd.instance.economy
+        view = _View(rnd, agents, dict(zip(eco.names, eco.supply)), [])
+        table = _resource_table(rnd)
+        projects = sorted({p.name for side in rnd.instance.projects for p in side})
+        for i, t in enumerate(rnd.turns):
+            if t.agent in agents:
+                view.msgs.append(_read_msg(t, i, view, table, projects))
+        for m in view.msgs:
+            self._index(m)
+        self.views = [*self.views[-1:], view]
+        return view
+
+    def _index(self, m: _Msg) -> None:
+        if m.turn.id is not None:
+            self._ids.pop(m.turn.id, None)
+            self._ids[m.turn.id] = m
+            if len(self._ids) > self.WINDOW:
+                self._ids.popitem(last=False)
+        if (m.turn.type or "").lower() == "propose":
+            self._n_propose += 1
+            self._propose[self._n_propose] = m
+            if len(self._propose) > self.WINDOW:
+                self._propose.popitem(last=False)
+        if m.is_proposal and len(self.first_proposals) < self.WINDOW:
+            self.first_proposals.append(m)
+
+    def by_id(self, ident: str) -> _Msg | None:
+        return self._ids.get(ident)
+
+    def nth_propose(self, n: int) -> _Msg | None:
+        return self._propose.get(n)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -110,9 +171,10 @@ def _text_plan(text: str, author: str, other: str, table, projects) -> Plan:
     return out
 
 
-def _options(text: str, author: str, other: str, table, projects) -> dict[str, Plan]:
-    """Per-label plans of a message that lays out two or more labelled options."""
-    labels = [r for r in referents(text) if r.kind == "option"]
+def _options(text: str, author: str, other: str, table, projects, refs) -> dict[str, Plan]:
+    """Per-label plans of a message that lays out two or more labelled options (``refs``:
+    the message's referents)."""
+    labels = [r for r in refs if r.kind == "option"]
     if len({r.value for r in labels}) < 2:
         return {}
     out: dict[str, Plan] = {}
@@ -146,7 +208,7 @@ def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
     if alloc is not None and set(alloc) <= set(view.agents):
         msg.stated, msg.structured = {a: dict(q) for a, q in alloc.items()}, True
     elif msg.purchase is None:
-        msg.options = _options(turn.text, turn.agent, other, table, projects)
+        msg.options = _options(turn.text, turn.agent, other, table, projects, msg.refs)
         if not msg.options:
             msg.stated = _text_plan(turn.text, turn.agent, other, table, projects)
     if msg.purchase is None and not msg.structured and _COMMIT.search(turn.text or ""):
@@ -164,37 +226,8 @@ def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
         msg.ack = turn.text or "<ack>"
     else:
         msg.agree = agreement_phrase(turn.text)
-        msg.ack = ack_phrase(turn.text)
-    msg.refs = referents(turn.text)
+        msg.ack = ack_phrase(turn.text, agrees=msg.agree is not None)
     return msg
-
-
-def _context(exchange: Exchange) -> _Ctx:
-    """Every message read once per exchange: the text detectors (G1, G4, G5, G6) share it,
-    and reading free text is the expensive part of a replay."""
-    cached = exchange.__dict__.get("_statements_context")
-    if cached is None:
-        cached = exchange.__dict__["_statements_context"] = _build_context(exchange)
-    return cached
-
-
-def _build_context(exchange: Exchange) -> _Ctx:
-    views: list[_View] = []
-    if len(exchange.agents) != 2:
-        return _Ctx(exchange, views)
-    agents = (exchange.agents[0], exchange.agents[1])
-    for rnd in exchange.rounds:
-        if rnd.instance is None:
-            continue
-        eco = rnd.instance.economy
-        view = _View(rnd, agents, dict(zip(eco.names, eco.supply)), [])
-        table = _resource_table(rnd)
-        projects = sorted({p.name for side in rnd.instance.projects for p in side})
-        for i, t in enumerate(rnd.turns):
-            if t.agent in agents:
-                view.msgs.append(_read_msg(t, i, view, table, projects))
-        views.append(view)
-    return _Ctx(exchange, views, [m for v in views for m in v.msgs])
 
 
 # -- resolving referents --------------------------------------------------------------------
@@ -213,21 +246,20 @@ def _target(msg: _Msg, label: str | None = None) -> _Target | None:
 
 
 def _by_id(ctx: _Ctx, view: _View, before: int, ident: str) -> _Target | None:
-    every = ctx.every
-    same = [m for m in every if m.turn.id is not None and m.turn.id == ident]
-    if same:
-        return _target(same[-1])
+    same = ctx.by_id(ident)
+    if same is not None:
+        return _target(same)
     m = re.fullmatch(r"[pP#]?(\d+)", ident.strip())
     if not m:
         return None
     n = int(m.group(1))
-    if ctx.exchange.kind == COORD:  # the ledger numbers `propose` messages across the run
-        props = [x for x in every if (x.turn.type or "").lower() == "propose"]
-        return _target(props[n - 1]) if 0 < n <= len(props) else None
+    if ctx.kind == COORD:  # the ledger numbers `propose` messages across the run
+        nth = ctx.nth_propose(n)
+        return _target(nth) if nth is not None else None
     here = [x for x in view.msgs if x.index < before and x.is_proposal]
     if 0 < n <= len(here):
         return _target(here[n - 1])
-    props = [x for x in every if x.is_proposal]
+    props = ctx.first_proposals
     return _target(props[n - 1]) if 0 < n <= len(props) else None
 
 

@@ -135,6 +135,7 @@ def validate_report(doc: dict) -> None:
 
 def replay_report(doc: dict) -> None:
     """A timeline per file with findings marked after their round, then a summary."""
+    import itertools
     import textwrap
 
     out = console.out()
@@ -145,11 +146,16 @@ def replay_report(doc: dict) -> None:
             by_round.setdefault(f["round"], []).append(f)
         rounds = {r["round"]: r for r in file["rounds"]}
         current = None
-        for t in file["timeline"] + [{"round": None}]:
-            if t["round"] != current and current is not None:
+        for t in itertools.chain(file["timeline"], [{"round": None}]):
+            if t.get("round") != current and current is not None:
                 for f in by_round.pop(current, []):
                     line = f"  ! {f['code']} {f['name']} ({f['severity']}): {f['message']}"
                     out.print(textwrap.fill(line, 80, subsequent_indent="      "), markup=False)
+            if "elided" in t:
+                current = None
+                n = t["elided"]
+                out.print(f"… {n} round(s) without findings not shown (--timeline)", markup=False)
+                continue
             if t["round"] is None:
                 break
             if t["round"] != current:

@@ -44,6 +44,12 @@ def replay(
         help="Add coordination metrics: turns to agreement, proposals per "
         "round, acknowledgement-to-agreement conversion, drift, violations, cost per agent.",
     ),
+    timeline: bool = typer.Option(
+        False,
+        "--timeline",
+        help="Every turn: in JSON, add the `timeline` list; in text, do not shorten a "
+        "long exchange to the rounds with findings.",
+    ),
     fail_on: FailOn = typer.Option(
         FailOn.error, "--fail-on", help="Exit 1 when a finding reaches this severity."
     ),
@@ -57,11 +63,20 @@ def replay(
     from coord.analysis.replay import fails, replay_files, to_junit, to_sarif
 
     chosen = [d.strip() for d in detectors.split(",") if d.strip()] if detectors else None
+    if timeline:
+        shown = "all"
+    else:
+        shown = "auto" if fmt is ReplayFormat.text else "none"
     doc = replay_files(
-        list(files), detectors=chosen, scenario=scenario, protocol=protocol, metrics=metrics
+        list(files),
+        detectors=chosen,
+        scenario=scenario,
+        protocol=protocol,
+        metrics=metrics,
+        timeline=shown,
     )
     if fmt is ReplayFormat.json:
-        console.print_json(doc)
+        console.print_json_lines(doc)
     elif fmt is ReplayFormat.sarif:
         console.print_json(to_sarif(doc))
     elif fmt is ReplayFormat.junit:

@@ -1,0 +1,71 @@
+"""The detectors' driver: one round at a time, in memory bounded per round.
+
+`Diagnosis` is fed the rounds of one exchange in order (from `exchange.open_exchange`, or
+an `Exchange`'s list) and returns each round's findings as soon as it has read it. Free text
+is read once per message (`statements._Ctx`) and shared by the detectors that need it
+(G1, G4, G5, G6); G2 and G3 look only at structure. Cross-round memory is what the
+detectors need and no more: the previous round, and G1's bounded plan history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from coord.analysis.detectors import (
+    DETECTORS,
+    Finding,
+    anchoring,
+    perfunctory_fairness,
+)
+from coord.analysis.exchange import Round
+from coord.errors import UsageError, did_you_mean
+
+TEXT = frozenset({"G1", "G4", "G5", "G6"})  # the detectors that read messages
+
+
+class Diagnosis:
+    def __init__(
+        self, agents: tuple[str, ...], kind: str, detectors: Iterable[str] = DETECTORS
+    ) -> None:
+        self.codes = list(detectors)
+        for code in self.codes:
+            if code not in DETECTORS:
+                raise UsageError(
+                    f"unknown detector {code!r}{did_you_mean(code, DETECTORS)}",
+                    hint=f"detectors so far: {', '.join(DETECTORS)}",
+                )
+        self.agents = list(agents)
+        self.prev: Round | None = None
+        self.ctx = None
+        self.history = None
+        self._text = {}
+        if TEXT & set(self.codes):
+            from coord.analysis import detectors_text
+            from coord.analysis.statements import _Ctx
+
+            self.ctx = _Ctx(tuple(agents), kind)
+            self._text = {
+                "G4": detectors_text.referential_binding,
+                "G5": detectors_text.ack_as_agreement,
+                "G6": detectors_text.divergent_belief,
+            }
+        if "G1" in self.codes:
+            from coord.analysis.detect_history import HistoryLoss
+
+            self.history = HistoryLoss()
+
+    def feed(self, rnd: Round) -> list[Finding]:
+        """This round's findings, sorted by code, then agents, then turns."""
+        view = self.ctx.add(rnd) if self.ctx is not None else None
+        out: list[Finding] = []
+        for code in self.codes:
+            if code == "G1":
+                out += self.history.round(self.ctx, view, rnd)
+            elif code == "G2":
+                out += anchoring(self.prev, rnd, self.agents)
+            elif code == "G3":
+                out += perfunctory_fairness(rnd, self.agents)
+            elif view is not None:
+                out += self._text[code](self.ctx, view)
+        self.prev = rnd
+        return sorted(out, key=lambda f: (f.round, f.code, f.agents, f.turns))
