@@ -64,9 +64,9 @@ def replay_files(
 
 
 def _scenario_instance(path: Path):
-    from coord.scenario.load import load_scenario
+    from coord.scenario.load import load_negotiation_scenario
 
-    scn = load_scenario(path)
+    scn = load_negotiation_scenario(path)
     return scn.instances[0]  # an interchange transcript names no instance: the first one
 
 

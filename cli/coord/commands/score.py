@@ -88,67 +88,15 @@ def score(
     if fmt is ScoreFormat.json:
         console.print_json(report.to_json())
     else:
-        _table(report)
+        from coord.commands.render_forecast import score_table
+
+        score_table(report)
     _notes(report)
     if plot is not None:
         from coord.forecast.plots import write_plots
 
         for path in write_plots(report.scores, plot):
             console.info(f"wrote {path}")
-
-
-def _num(x: float | None, digits: int = 4) -> str:
-    return "-" if x is None else f"{x:.{digits}f}"
-
-
-def _table(report) -> None:
-    """A plain fixed-width table: it never wraps, whatever the terminal's width."""
-    import sys
-
-    head = [
-        "group",
-        "n",
-        "failed",
-        "brier",
-        "unc",
-        "rel",
-        "res",
-        "resid",
-        "alpha",
-        "se",
-        "logloss",
-        "tokens/item",
-        "cost/item",
-        "pareto",
-    ]
-    rows = [
-        [
-            s.name,
-            str(s.n),
-            str(s.failed),
-            _num(s.brier),
-            _num(s.unc),
-            _num(s.rel),
-            _num(s.res),
-            "-" if s.residual is None else f"{s.residual:+.4f}",
-            "-" if s.alpha is None else f"{s.alpha:+.4f}",
-            _num(s.alpha_sem),
-            _num(s.log_loss),
-            "-" if s.tokens_per_item is None else f"{s.tokens_per_item:.0f}",
-            _num(s.cost_per_item),
-            {True: "yes", False: "no", None: "-"}[s.pareto],
-        ]
-        for s in report.scores
-    ]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
-        return "  ".join([first, *rest]).rstrip()
-
-    text = [line(head), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
-    sys.stdout.write("\n".join(text) + "\n")
 
 
 def _notes(report) -> None:
