@@ -8,7 +8,9 @@ from coord.game.negotiation.oracle import solve
 from coord.resources import bundled_scenarios
 from coord.scenario.load import load_scenario
 
-INSTANCES = {i.id: i for p in bundled_scenarios() for i in load_scenario(p).instances}
+INSTANCES = {
+    i.id: i for p in bundled_scenarios() for i in getattr(load_scenario(p), "instances", ())
+}  # negotiation scenarios only: forecast scenarios have questions
 SCARCE = [i for i in INSTANCES.values() if solve(i).mc_ratio < 0.99]
 
 

@@ -11,7 +11,8 @@ def test_every_bundled_scenario_loads():
     assert len(paths) >= 3
     for p in paths:
         scn = load_scenario(p)
-        assert scn.instances and len(scn.content_hash) == 64
+        assert getattr(scn, "instances", None) or getattr(scn, "questions", None)
+        assert len(scn.content_hash) == 64
 
 
 def test_find_scenario_by_bundled_name():

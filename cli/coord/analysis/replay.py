@@ -101,9 +101,9 @@ def _replay_one(path, chosen, instance, metrics, timeline, *, ordered) -> dict[s
 
 
 def _scenario_instance(path: Path):
-    from coord.scenario.load import load_scenario
+    from coord.scenario.load import load_negotiation_scenario
 
-    scn = load_scenario(path)
+    scn = load_negotiation_scenario(path)
     return scn.instances[0]  # an interchange transcript names no instance: the first one
 
 

@@ -53,6 +53,7 @@ def _register() -> None:
         replay,
         run,
         scenarios,
+        score,
         solve,
         validate,
         verify,
@@ -65,6 +66,7 @@ def _register() -> None:
     app.command("diff")(diff.diff)
     app.command("validate")(validate.validate)
     app.command("replay")(replay.replay)
+    app.command("score")(score.score)
     app.add_typer(protocols.app, name="protocols")
     app.add_typer(scenarios.app, name="scenarios")
     app.command("policies")(misc.policies)

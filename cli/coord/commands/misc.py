@@ -9,6 +9,7 @@ import typer
 
 class SchemaName(str, Enum):
     scenario = "scenario"
+    forecast_scenario = "forecast-scenario"
     protocol = "protocol"
 
 
@@ -22,8 +23,13 @@ def policies(fmt: str = typer.Option("text", "--format", "-f", help="text or jso
     """List the built-in agents (`policy/<name>`: offline, deterministic given the seed)."""
     from coord import console
     from coord.backends.policy import POLICIES
+    from coord.forecast.policies import FORECASTERS
 
     rows = [{"backend": f"policy/{n}", "summary": c.summary} for n, c in POLICIES.items()]
+    rows += [
+        {"backend": f"policy/{n}", "summary": c.summary + " [forecast scenarios]"}
+        for n, c in FORECASTERS.items()
+    ]
     if fmt == "json":
         console.print_json({"schema_version": 1, "policies": rows})
         return
@@ -39,10 +45,12 @@ def schema(name: SchemaName = typer.Argument(..., help="Which file format.")) ->
     """Print the JSON Schema of a file format (point your editor's YAML plugin at it)."""
     from coord import console
     from coord.protocol.model import Protocol
+    from coord.scenario.forecast_spec import ForecastScenario
     from coord.scenario.spec import Scenario
     from coord.spec.validate import schema_of
 
-    console.print_json(schema_of({"scenario": Scenario, "protocol": Protocol}[name.value]))
+    models = {"scenario": Scenario, "forecast-scenario": ForecastScenario, "protocol": Protocol}
+    console.print_json(schema_of(models[name.value]))
 
 
 def completions(shell: Shell = typer.Argument(..., help="bash, zsh or fish")) -> None:

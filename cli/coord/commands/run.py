@@ -66,17 +66,29 @@ def run(
         progress=console.progress("games"),
     )
     report = run_scenarios([find_scenario(s) for s in scenarios], opts)
+    forecast = report.get("kind") == "forecast"
     if fmt is RunFormat.json:
         console.print_json(report)
     elif fmt is RunFormat.junit:
         import sys
 
+        if forecast:
+            from coord.errors import UsageError
+
+            raise UsageError(
+                "--format junit reports expectations; forecast runs have none",
+                hint="use --format text or json",
+            )
         sys.stdout.write(to_junit(report))
+    elif forecast:
+        from coord.commands.render_forecast import forecast_run_summary
+
+        forecast_run_summary(report)
     else:
         from coord.commands.render import run_summary
 
         run_summary(report)
-    if failed(report):
+    if not forecast and failed(report):
         _state.exit_code = 1
 
 

@@ -113,6 +113,18 @@ def run_scenarios(paths: list[str | Path], opts: RunOptions) -> dict[str, Any]:
     from coord.runner.conditions import parse_agent_overrides
 
     loaded = [load_scenario(p) for p in paths]
+    forecast = [s for s in loaded if not isinstance(s, LoadedScenario)]
+    if forecast:
+        if len(forecast) != len(loaded):
+            from coord.errors import UsageError
+
+            raise UsageError(
+                "forecast and negotiation scenarios cannot share one run",
+                hint="run them with separate `coord run` commands",
+            )
+        from coord.forecast.run import run_forecast_scenarios
+
+        return run_forecast_scenarios(forecast, opts)
     multi = len(loaded) > 1
     plan: list[tuple[LoadedScenario, Condition, Game, Path]] = []
     conditions: list[tuple[LoadedScenario, Condition, Path]] = []

@@ -12,8 +12,10 @@ from coord.game.negotiation.instance import Economy, Instance, Project, Resource
 from coord.scenario.spec import Scenario
 
 if TYPE_CHECKING:
+    from coord.forecast.scenario import LoadedForecastScenario
     from coord.spec.yamlsafe import Positions
 
+KINDS = ("negotiation", "forecast")
 SCHEMA_HINT = "`coord schema scenario` prints the format; scenarios/negotiation/ has examples"
 
 
@@ -41,7 +43,8 @@ def read_source(path: str | Path) -> tuple[Path, bytes]:
     return p, p.read_bytes()
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
+def load_scenario(path: str | Path) -> LoadedScenario | LoadedForecastScenario:
+    """Load a scenario file; `kind: forecast` gives a `LoadedForecastScenario`."""
     from coord.spec.validate import parse_model
     from coord.spec.yamlsafe import load_yaml
 
@@ -61,6 +64,22 @@ def load_scenario(path: str | Path) -> LoadedScenario:
             column=1,
             hint=SCHEMA_HINT,
         )
+    kind = data.get("kind", "negotiation")
+    if kind == "forecast":
+        from coord.forecast.scenario import load_forecast_scenario
+
+        return load_forecast_scenario(p, raw, data, positions)
+    if kind != "negotiation":
+        from coord.errors import did_you_mean
+
+        line, column = positions.lookup(("kind",))
+        raise InputError(
+            f"unknown scenario kind {kind!r}{did_you_mean(str(kind), KINDS)}",
+            file=str(p),
+            line=line,
+            column=column,
+            hint=f"kinds: {', '.join(KINDS)}",
+        )
     try:
         spec = parse_model(Scenario, data, source=str(p), positions=positions)
     except InputError as exc:
@@ -68,6 +87,18 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         raise
     instances = _instances(spec, p, positions)
     return LoadedScenario(spec, p, hashlib.sha256(raw).hexdigest(), tuple(instances))
+
+
+def load_negotiation_scenario(path: str | Path) -> LoadedScenario:
+    """`load_scenario` for commands that need a negotiation game (solve, replay)."""
+    scn = load_scenario(path)
+    if not isinstance(scn, LoadedScenario):
+        raise InputError(
+            "this is a forecast scenario; a negotiation scenario is needed here",
+            file=str(path),
+            hint="`coord run` plays forecast scenarios, `coord score` scores their transcripts",
+        )
+    return scn
 
 
 def economy_of(spec: Scenario) -> Economy:

@@ -10,7 +10,7 @@ from coord.game.negotiation.instance import Instance
 
 def instances_from_file(path: str | Path, *, bucket: str | None = None) -> list[Instance]:
     """Instances of a coord scenario (YAML) or of the paper authors' pool format (JSON)."""
-    from coord.scenario.load import load_scenario, read_source
+    from coord.scenario.load import load_negotiation_scenario, read_source
 
     p, raw = read_source(path)
     head = raw.lstrip()[:1]
@@ -28,7 +28,7 @@ def instances_from_file(path: str | Path, *, bucket: str | None = None) -> list[
             column=1,
             hint="see `coord solve --help` for the accepted formats",
         )
-    return list(load_scenario(p).instances)
+    return list(load_negotiation_scenario(p).instances)
 
 
 def solve_file(path: str | Path, *, bucket: str | None = None) -> dict:
