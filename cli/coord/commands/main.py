@@ -48,6 +48,7 @@ def _main(
 def _register() -> None:
     from coord.commands import (
         diff,
+        fake_server,
         misc,
         protocols,
         replay,
@@ -70,6 +71,7 @@ def _register() -> None:
     app.command("policies")(misc.policies)
     app.command("schema")(misc.schema)
     app.command("completions")(misc.completions)
+    app.command("fake-server")(fake_server.fake_server)
 
 
 _register()
