@@ -106,9 +106,11 @@ def run(argv: list[str] | None = None) -> None:
             sys.exit(EXIT_USAGE)
         if _state.debug:
             raise
+        from coord.redact import redact_text
+
         sys.stderr.write(
-            f"error: internal error: {type(exc).__name__}: {exc}\n"
-            "  hint: rerun with --debug for the traceback, and report it\n"
+            redact_text(f"error: internal error: {type(exc).__name__}: {exc}\n")
+            + "  hint: rerun with --debug for the traceback, and report it\n"
         )
         sys.exit(70)
     sys.exit(_state.exit_code)

@@ -355,6 +355,9 @@ def write_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write JSON via a temporary file and rename: readers never see half a file."""
     import json
 
+    from coord.redact import redact
+
+    data = redact(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
