@@ -28,6 +28,7 @@ class Agent(ABC):
     def bind(self, **context: object) -> None:
         """Called by the runner before a game with what model-backed agents need
         (`emit`, `runtime`, `protocol`, `store`); deterministic agents need nothing."""
+        return None
 
     @abstractmethod
     async def act(self, view: View) -> Message:

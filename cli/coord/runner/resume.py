@@ -85,8 +85,7 @@ class Resumer:
                 raise ResumeDiverged(
                     f"cannot resume {self.writer.path}: event {want.get('seq')} differs at "
                     f"{path}: recorded {was!r}, now {now!r}",
-                    hint="the scenario, its files or coord changed since the run; start a "
-                    "new run",
+                    hint="the scenario, its files or coord changed since the run; start a new run",
                 )
             self.i += 1
             return want
@@ -101,17 +100,8 @@ def transcript_state(path: Path) -> tuple[str, list[dict]]:
     if not path.exists():
         return "absent", []
     t = Transcript.open(path)
-    events = []
-    status = "open"
-    try:
-        for e in t.events():
-            if e.get("kind") == "seal":
-                status = e.get("status", "completed")
-                break
-            events.append(e)
-    except InputError:
-        pass  # a torn last line: open_for_append cuts it off
-    return status, events
+    seal = t.seal  # `events()` stops before the seal and skips a torn last line
+    return (seal.get("status", "completed") if seal else "open"), list(t.events())
 
 
 def record_from_events(path: Path, header: dict, events: list[dict]) -> dict[str, Any]:
@@ -154,7 +144,9 @@ def account_event(runtime, event: dict, game_usage: dict[str, dict] | None) -> N
         prev = game_usage.get(agent)
         if prev:
             t.calls, t.cost_usd, t.unpriced_calls = (
-                prev["calls"], prev["cost_usd"], prev["unpriced_calls"]
+                prev["calls"],
+                prev["cost_usd"],
+                prev["unpriced_calls"],
             )
             t.usage = {k: prev[k] for k in t.usage}
         t.add(usage, cost)

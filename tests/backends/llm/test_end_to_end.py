@@ -67,8 +67,18 @@ def test_anthropic_and_openai_agents_negotiate_with_exact_cost(coord, fake, tmp_
 def test_agent_flag_switches_a_policy_agent_to_a_model(coord, fake, tmp_path):
     scenario = ROOT / "scenarios" / "negotiation" / "scarce-0.5.yaml"
     r = coord(
-        "run", scenario, "--out", tmp_path, "-c", "dyad", "--seed", "1",
-        "--agent", "alice=openai/gpt-4o-mini", "--format", "json",
+        "run",
+        scenario,
+        "--out",
+        tmp_path,
+        "-c",
+        "dyad",
+        "--seed",
+        "1",
+        "--agent",
+        "alice=openai/gpt-4o-mini",
+        "--format",
+        "json",
     )
     assert r.code == 0, r.err
     assert fake.calls("openai") and not fake.calls("anthropic")

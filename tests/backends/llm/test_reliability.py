@@ -95,9 +95,7 @@ def test_mid_stream_error_fails_the_turn_without_retry(fake, tmp_path, provider,
 
     def streaming(path):  # every agent streams
         scn = original(path)
-        agents = {
-            n: a.model_copy(update={"stream": True}) for n, a in scn.spec.agents.items()
-        }
+        agents = {n: a.model_copy(update={"stream": True}) for n, a in scn.spec.agents.items()}
         return type(scn)(**{**scn.__dict__, "spec": scn.spec.model_copy(update={"agents": agents})})
 
     monkeypatch.setattr("coord.runner.run.load_scenario", streaming)
@@ -161,7 +159,11 @@ def test_canary_key_appears_nowhere(coord, fake, tmp_path, monkeypatch, capsys):
         Step(provider="anthropic", reply={"type": "say", "text": f"my key is {canary}"}),
         Step(provider="openai"),
         # like the real API, the 401 message quotes the key it refused; we print it
-        Step(provider="openai", status=401, message="Incorrect API key: sk-CANARYopenai0123456789abcdef"),
+        Step(
+            provider="openai",
+            status=401,
+            message="Incorrect API key: sk-CANARYopenai0123456789abcdef",
+        ),
     )
     r = coord("run", EXAMPLE, "--out", tmp_path / "run")
     assert r.code == 3, r.err

@@ -74,7 +74,7 @@ class FakeServer:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._count = 0
-        self.httpd = ThreadingHTTPServer((host, port), _handler(self))
+        self.httpd = _Quiet((host, port), _handler(self))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -137,8 +137,16 @@ class FakeServer:
             self._stopping.wait(step.hang if step.hang > 0 else None)
         errors = wire.anthropic_error if provider == "anthropic" else wire.openai_error
         if not authorized:
-            return 401, {}, errors(401, "invalid x-api-key" if provider == "anthropic" else
-                                   "Incorrect API key provided.")
+            return (
+                401,
+                {},
+                errors(
+                    401,
+                    "invalid x-api-key"
+                    if provider == "anthropic"
+                    else "Incorrect API key provided.",
+                ),
+            )
         if step.status >= 400:
             return step.status, step.headers, errors(step.status, step.message or "scripted error")
         model = str(body.get("model", "fake"))
@@ -150,7 +158,9 @@ class FakeServer:
         extra = {**self.usage.get(provider, {}), **(step.usage or {})}
         stream = bool(body.get("stream"))
         if provider == "anthropic":
-            msg = wire.anthropic_message(n, model, step.speech, call, wire.anthropic_usage(inp, out, extra))
+            msg = wire.anthropic_message(
+                n, model, step.speech, call, wire.anthropic_usage(inp, out, extra)
+            )
             if stream:
                 return 200, step.headers, wire.anthropic_stream(msg, step.error_after)
             return 200, step.headers, msg
@@ -168,6 +178,11 @@ class FakeServer:
         if provider == "anthropic":
             return headers.get("x-api-key") == self.api_key
         return headers.get("authorization") == f"Bearer {self.api_key}"
+
+
+class _Quiet(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that hung up (timeouts, kill -9) is expected here, not news
 
 
 def _path(provider: str) -> str:

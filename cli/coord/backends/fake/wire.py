@@ -85,7 +85,9 @@ def anthropic_message(
     if speech:
         content.append({"type": "text", "text": speech})
     if call is not None:
-        content.append({"type": "tool_use", "id": f"toolu_{n:08d}", "name": call[0], "input": call[1]})
+        content.append(
+            {"type": "tool_use", "id": f"toolu_{n:08d}", "name": call[0], "input": call[1]}
+        )
     return {
         "id": f"msg_{n:08d}",
         "type": "message",
@@ -169,7 +171,10 @@ def openai_completion(
     usage: dict,
     content: str | None = None,
 ) -> dict:
-    message: dict[str, Any] = {"role": "assistant", "content": content if content else speech or None}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": content if content else speech or None,
+    }
     if call is not None:
         message["tool_calls"] = [
             {

@@ -13,13 +13,13 @@ import anthropic
 
 from coord.backends.llm.common import (
     CallFailed,
-    split_extra,
     LLMSettings,
     Prompt,
     Reply,
     fail_fast_hint,
     is_retryable_status,
     parse_retry_after,
+    split_extra,
 )
 
 NAME = "anthropic"
@@ -27,9 +27,7 @@ NAME = "anthropic"
 
 def make_client(settings: LLMSettings, key: str, base_url: str | None, timeout: float):
     # max_retries=0: coord retries itself (coord.backends.llm.retry).
-    return anthropic.AsyncAnthropic(
-        api_key=key, base_url=base_url, max_retries=0, timeout=timeout
-    )
+    return anthropic.AsyncAnthropic(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
 
 
 def body(settings: LLMSettings, prompt: Prompt) -> dict[str, Any]:
@@ -60,7 +58,9 @@ def followup(reply: Reply, errors: list[str]) -> list[dict]:
         content.append({"type": "text", "text": reply.speech})
     for cid, name, args in reply.calls:
         content.append({"type": "tool_use", "id": cid, "name": name, "input": _as_dict(args)})
-    note = "Your reply was not accepted: " + "; ".join(errors) + ". Answer again with one tool call."
+    note = (
+        "Your reply was not accepted: " + "; ".join(errors) + ". Answer again with one tool call."
+    )
     if not reply.calls:
         return [{"role": "assistant", "content": content or "(empty)"}, user(note)]
     results = [

@@ -75,7 +75,11 @@ class Reply:
     def from_dict(cls, data: dict, usage: dict, raw_usage: dict | None = None) -> Reply:
         calls = [(c.get("id"), c["name"], c["input"]) for c in data.get("calls", [])]
         return cls(
-            data.get("speech", ""), calls, usage, data.get("finish"), data.get("id"),
+            data.get("speech", ""),
+            calls,
+            usage,
+            data.get("finish"),
+            data.get("id"),
             raw_usage or {},
         )
 
@@ -139,8 +143,8 @@ def parse_retry_after(headers) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
-    from email.utils import parsedate_to_datetime
     from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
 
     try:
         when = parsedate_to_datetime(value)

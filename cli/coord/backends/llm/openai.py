@@ -16,13 +16,13 @@ import openai
 
 from coord.backends.llm.common import (
     CallFailed,
-    split_extra,
     LLMSettings,
     Prompt,
     Reply,
     fail_fast_hint,
     is_retryable_status,
     parse_retry_after,
+    split_extra,
 )
 
 NAME = "openai"
@@ -93,7 +93,10 @@ def followup(reply: Reply, errors: list[str]) -> list[dict]:
             }
             for cid, n, a in calls
         ]
-        return [assistant, *({"role": "tool", "tool_call_id": c[0], "content": note} for c in calls)]
+        return [
+            assistant,
+            *({"role": "tool", "tool_call_id": c[0], "content": note} for c in calls),
+        ]
     if assistant["content"] is None:
         assistant["content"] = json.dumps(reply.calls[0][2]) if reply.calls else ""
     return [assistant, user(note)]
@@ -135,8 +138,10 @@ async def send(client, req: dict, timeout: float, stream: bool) -> Reply:
         raise CallFailed(f"openai: {kind}", retryable=not started, started=started) from None
     except openai.APIError as exc:  # an error object inside the stream
         raise CallFailed(
-            f"openai: error in stream: {exc.message}", status=500,
-            retryable=not started, started=started,
+            f"openai: error in stream: {exc.message}",
+            status=500,
+            retryable=not started,
+            started=started,
         ) from None
     parsed = [(c["id"], c["name"], _parse(c["arguments"])) for _, c in sorted(calls.items())]
     text = "".join(speech)
