@@ -55,7 +55,9 @@ class CoordError(Exception):
         text = f"{loc}: error: {self.message}" if loc else f"error: {self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
-        return text
+        from coord.redact import redact_text
+
+        return redact_text(text)
 
     def to_dict(self) -> dict:
         return {

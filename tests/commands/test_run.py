@@ -36,6 +36,7 @@ def test_run_bundled_scenario_shows_the_gap(coord, tmp_path):
         "transcript",
         "metrics",
         "expectations",
+        "usage",  # per agent: model calls, tokens and cost ({} for built-in policies)
     }
     for run in report["runs"]:
         rep = verify(run["transcript"])

@@ -25,6 +25,11 @@ class Agent(ABC):
         self.backend = backend
         self.seed = seed
 
+    def bind(self, **context: object) -> None:
+        """Called by the runner before a game with what model-backed agents need
+        (`emit`, `runtime`, `protocol`, `store`); deterministic agents need nothing."""
+        return None
+
     @abstractmethod
     async def act(self, view: View) -> Message:
         """Answer the coordinator's request for the next message."""

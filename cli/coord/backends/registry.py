@@ -12,7 +12,7 @@ from coord.backends.base import Agent
 from coord.errors import UsageError, did_you_mean
 
 
-def _policy_factory(model: str, *, name: str, seed: int) -> Agent:
+def _policy_factory(model: str, *, name: str, seed: int, settings=None) -> Agent:
     from coord.backends.policy import create_policy
 
     return create_policy(model, name=name, seed=seed)
@@ -24,9 +24,27 @@ def _policy_names() -> dict[str, str]:
     return {n: cls.summary for n, cls in POLICIES.items()}
 
 
+def _llm_factory(provider: str) -> Callable[..., Agent]:
+    def factory(model: str, *, name: str, seed: int, settings=None) -> Agent:
+        from coord.backends.llm.agent import create_llm_agent
+
+        return create_llm_agent(provider, model, name=name, seed=seed, settings=settings)
+
+    return factory
+
+
+def _replay_factory(model: str, *, name: str, seed: int, settings=None) -> Agent:
+    from coord.backends.replay import replay_agent
+
+    return replay_agent(model, name=name, seed=seed, settings=settings)
+
+
 #: kind -> (factory, function listing the valid models or None when any model is allowed)
 KINDS: dict[str, tuple[Callable[..., Agent], Callable[[], dict[str, str]] | None]] = {
     "policy": (_policy_factory, _policy_names),
+    "anthropic": (_llm_factory("anthropic"), None),
+    "openai": (_llm_factory("openai"), None),
+    "replay": (_replay_factory, None),
 }
 
 
@@ -57,13 +75,19 @@ def check_backend(spec: str) -> None:
             )
 
 
-def create_agent(spec: str, *, name: str, seed: int = 0) -> Agent:
-    """Instantiate the backend `spec` for the agent called `name`."""
+def create_agent(spec: str, *, name: str, seed: int = 0, settings: dict | None = None) -> Agent:
+    """Instantiate the backend `spec` for the agent called `name`.
+
+    `settings` are the agent's model settings from the scenario (temperature, max_tokens,
+    system, base_url, ...); built-in policies ignore them.
+    """
     try:
         check_backend(spec)
     except ValueError as exc:
         raise UsageError(
-            str(exc), hint="run `coord policies` to list the built-in agents"
+            str(exc),
+            hint="run `coord policies` to list the built-in agents; model backends are "
+            "anthropic/<model>, openai/<model>, replay/<transcript>",
         ) from None
     kind, model = parse_backend(spec)
-    return KINDS[kind][0](model, name=name, seed=seed)
+    return KINDS[kind][0](model, name=name, seed=seed, settings=settings)

@@ -48,6 +48,7 @@ def _main(
 def _register() -> None:
     from coord.commands import (
         diff,
+        fake_server,
         misc,
         protocols,
         replay,
@@ -72,6 +73,7 @@ def _register() -> None:
     app.command("policies")(misc.policies)
     app.command("schema")(misc.schema)
     app.command("completions")(misc.completions)
+    app.command("fake-server")(fake_server.fake_server)
 
 
 _register()
@@ -106,9 +108,11 @@ def run(argv: list[str] | None = None) -> None:
             sys.exit(EXIT_USAGE)
         if _state.debug:
             raise
+        from coord.redact import redact_text
+
         sys.stderr.write(
-            f"error: internal error: {type(exc).__name__}: {exc}\n"
-            "  hint: rerun with --debug for the traceback, and report it\n"
+            redact_text(f"error: internal error: {type(exc).__name__}: {exc}\n")
+            + "  hint: rerun with --debug for the traceback, and report it\n"
         )
         sys.exit(70)
     sys.exit(_state.exit_code)

@@ -21,7 +21,7 @@ HEADLINE = "negotiation/scarce-0.5"
 
 def run(
     scenarios: list[str] = typer.Argument(
-        ...,
+        None,
         metavar="SCENARIO",
         help="Scenario files, or bundled names (`coord scenarios list`).",
     ),
@@ -37,7 +37,8 @@ def run(
         None,
         "--agent",
         metavar="NAME=BACKEND",
-        help="NAME=BACKEND: override an agent's backend (repeatable), e.g. bob=policy/grounded.",
+        help="NAME=BACKEND: override an agent's backend (repeatable), e.g. bob=policy/grounded "
+        "or alice=openai/gpt-4o-mini.",
     ),
     seed: list[int] = typer.Option(
         None, "--seed", metavar="SEED", help="Seeds to run instead of the file's (repeatable)."
@@ -46,17 +47,46 @@ def run(
     condition: list[str] = typer.Option(
         None, "--condition", "-c", metavar="NAME", help="Run only these conditions (repeatable)."
     ),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Games played at once."),
+    max_usd: float = typer.Option(
+        None, "--max-usd", min=0, metavar="USD", help="Stop the run at this model cost."
+    ),
+    max_tokens: int = typer.Option(
+        None, "--max-tokens", min=1, metavar="N", help="Stop the run at this many tokens."
+    ),
+    prices: Path = typer.Option(
+        None, "--prices", metavar="FILE", help="Model prices (USD per million tokens) to use."
+    ),
+    resume: Path = typer.Option(
+        None,
+        "--resume",
+        metavar="DIR",
+        help="Continue an interrupted run folder; recorded calls are not repeated.",
+    ),
+    replay: Path = typer.Option(
+        None,
+        "--replay",
+        metavar="DIR",
+        help="Run a run folder again from its recorded model calls, with no network.",
+    ),
 ) -> None:
     """Run every condition × seed × repeat of the scenarios; one transcript per game.
 
-    Prints a summary per condition and the gap decomposition; exits 1 when an `expect:`
-    assertion fails.
+    Prints a summary per condition, the gap decomposition and model usage and cost; exits 1
+    when an `expect:` assertion fails, 3 when a provider fails or a budget is reached (the
+    run is resumable with --resume).
     """
     from coord import console
     from coord.resources import find_scenario
     from coord.runner.report import failed, to_junit
     from coord.runner.run import RunOptions, run_scenarios
 
+    if not scenarios and resume is None and replay is None:
+        from coord.errors import UsageError
+
+        raise UsageError(
+            "no scenario given", hint="e.g. `coord run negotiation/scarce-0.5`, or --resume DIR"
+        )
     opts = RunOptions(
         out=out,
         agents=list(agent or []),
@@ -64,8 +94,14 @@ def run(
         repeat=repeat,
         conditions=list(condition or []) or None,
         progress=console.progress("games"),
+        jobs=jobs,
+        max_usd=max_usd,
+        max_tokens=max_tokens,
+        prices=str(prices) if prices else None,
+        resume=resume,
+        replay=replay,
     )
-    report = run_scenarios([find_scenario(s) for s in scenarios], opts)
+    report = run_scenarios([find_scenario(s) for s in scenarios or []], opts)
     forecast = report.get("kind") == "forecast"
     if fmt is RunFormat.json:
         console.print_json(report)
@@ -116,4 +152,10 @@ def demo(
         seed=None,
         repeat=None,
         condition=None,
+        jobs=1,
+        max_usd=None,
+        max_tokens=None,
+        prices=None,
+        resume=None,
+        replay=None,
     )

@@ -31,6 +31,9 @@ class Condition:
     rounds: int
     expect: tuple[str, ...]
     protocol: str | None = None  # bundled name or path (relative to the scenario file)
+    # agent -> model settings (temperature, max_tokens, ...); backends ignore what they
+    # do not use
+    agent_settings: dict[str, dict] = field(default_factory=dict, compare=False, hash=False)
 
     def knobs(self) -> dict[str, object]:
         return {k: getattr(self.settings, k) for k in KNOBS}
@@ -95,6 +98,7 @@ def resolve(
     for name, cond in named.items():
         c = spec.coordination
         backends = dict(base_backends)
+        agent_settings = {n: a.settings() for n, a in spec.agents.items()}
         game = spec.game
         rounds, talk_turns, attempts = game.rounds, game.talk_turns, game.decide_attempts
         expect = list(spec.expect)
@@ -103,6 +107,7 @@ def resolve(
             c = c.model_copy(update=cond.coordination.model_dump(exclude_none=True))
             for agent, a in cond.agents.items():
                 backends[agent] = a.backend
+                agent_settings[agent] = {**agent_settings[agent], **a.settings()}
             g = cond.game
             rounds = g.rounds or rounds
             talk_turns = talk_turns if g.talk_turns is None else g.talk_turns
@@ -130,6 +135,7 @@ def resolve(
                 rounds,
                 tuple(expect),
                 c.protocol,
+                agent_settings,
             )
         )
     return out

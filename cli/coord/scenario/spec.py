@@ -171,8 +171,34 @@ class GameSpec(_Model):
 
 class AgentSpec(_Model):
     backend: str = Field(
-        description="Who plays this agent: `policy/<name>` (built-in, offline). "
-        "Run `coord policies` for the list."
+        description="Who plays this agent: `policy/<name>` (built-in, offline; `coord "
+        "policies`), `anthropic/<model>`, `openai/<model>` (also any OpenAI-compatible "
+        "server through `base_url`), or `replay/<transcript>`."
+    )
+    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int | None = Field(
+        None, ge=1, le=1_000_000, description="Most tokens one reply may use (default 1024)."
+    )
+    system: str | None = Field(None, description="Text added to coord's system prompt.")
+    base_url: str | None = Field(
+        None,
+        description="API base URL (default: ANTHROPIC_BASE_URL / OPENAI_BASE_URL, else the "
+        "provider's). E.g. http://localhost:11434/v1 for Ollama.",
+    )
+    api_key_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the environment variable holding the key (default "
+        "ANTHROPIC_API_KEY / OPENAI_API_KEY). Keys never go in scenario files.",
+    )
+    stream: bool | None = Field(None, description="Stream replies (SSE); default false.")
+    output: Literal["tools", "json_schema"] | None = Field(
+        None,
+        description="Structured output: `tools` (tool / function calls, default) or "
+        "`json_schema` (OpenAI response_format, for servers without tool calling).",
+    )
+    reask: int | None = Field(
+        None, ge=0, le=10, description="Re-asks after an invalid reply (default 2)."
     )
 
     @field_validator("backend")
@@ -182,6 +208,46 @@ class AgentSpec(_Model):
 
         check_backend(value)  # raises ValueError naming the known kinds / policies
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is not None and (urlsplit(value).username or urlsplit(value).password):
+            raise ValueError(
+                "base_url must not carry credentials; put the key in an environment "
+                "variable (see `api_key_env`)"
+            )
+        return value
+
+    def settings(self) -> dict:
+        """The model settings that are set (backend excluded)."""
+        return self.model_dump(exclude={"backend"}, exclude_none=True)
+
+
+class PriceSpec(_Model):
+    input: float = Field(ge=0, description="USD per million input tokens.")
+    output: float = Field(ge=0, description="USD per million output tokens.")
+    cache_read: float | None = Field(None, ge=0, description="USD per million cached tokens read.")
+    cache_write: float | None = Field(
+        None, ge=0, description="USD per million tokens written to the cache."
+    )
+
+
+class LimitsSpec(_Model):
+    max_usd: float | None = Field(None, gt=0, description="Stop the run at this cost (USD).")
+    max_tokens: int | None = Field(None, ge=1, description="Stop the run at this many tokens.")
+    deadline_s: float | None = Field(None, gt=0, description="Wall-time limit for the run.")
+    call_timeout_s: float = Field(120, gt=0, description="Timeout of one HTTP attempt.")
+    call_deadline_s: float = Field(300, gt=0, description="Limit for one call, retries included.")
+    max_retries: int = Field(4, ge=0, le=20, description="Retries of a failed call.")
+    retry_after_cap_s: float = Field(
+        60, ge=0, description="Longest Retry-After honoured; a longer one fails the call."
+    )
+    max_connections: int = Field(
+        32, ge=1, le=1024, description="Concurrent calls per provider endpoint."
+    )
 
 
 class CoordinationSpec(_Model):
@@ -275,6 +341,14 @@ class Scenario(_Model):
         default_factory=dict, description="Named overrides run side by side (default: one)."
     )
     expect: list[str] = Field(default_factory=list, description="Checked on every game.")
+    limits: LimitsSpec = Field(
+        default_factory=LimitsSpec,
+        description="Budgets, deadlines, retries and concurrency of model calls.",
+    )
+    prices: dict[str, PriceSpec] = Field(
+        default_factory=dict,
+        description="Model prices overriding coord's table (USD per million tokens).",
+    )
 
     @field_validator("expect")
     @classmethod

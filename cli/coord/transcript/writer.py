@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from coord.errors import Cancelled, InputError, IntegrityError
+from coord.redact import needs_redaction, redact, secret_values
 from coord.transcript.format import (
     GENESIS,
     KIND_ERROR,
@@ -69,6 +70,7 @@ class TranscriptWriter:
         self._head = head
         self._status: str | None = None
         self._lock = threading.Lock()
+        self._secrets: list[str] | None = None  # read from the environment once per writer
 
     @classmethod
     def create(cls, path: str | os.PathLike, header: dict) -> TranscriptWriter:
@@ -209,11 +211,17 @@ class TranscriptWriter:
     def _serialise(self, event: dict) -> tuple[bytes, dict]:
         """Turn one event into its line: the only path from an event to the file.
 
-        Header, events, error events and the seal all pass through here. The secret
-        redaction pass will hook in here, before hashing, so that what is chained is what
+        Header, events, error events and the seal all pass through here. Secrets are
+        redacted here (`coord.redact`), before hashing, so that what is chained is what
         is stored and a redacted transcript still verifies.
         """
-        return encode_event(event)
+        line, stored = encode_event(event)
+        if self._secrets is None:
+            self._secrets = secret_values()
+        text = line.decode("utf-8")
+        if needs_redaction(text, self._secrets):
+            line, stored = encode_event(redact(event, self._secrets))
+        return line, stored
 
     # -- context manager -----------------------------------------------------------------
 

@@ -1,0 +1,277 @@
+"""A loopback server speaking the Anthropic Messages and OpenAI Chat Completions APIs.
+
+It lets anyone try coord's LLM backends with no key and no network (`coord fake-server`),
+and it is what the test suite drives the real SDK clients against. One server answers
+both APIs: `POST /v1/messages` (Anthropic; base URL `http://HOST:PORT`) and
+`POST /v1/chat/completions` (OpenAI; base URL `http://HOST:PORT/v1`), JSON or SSE streaming
+as the request asks.
+
+Unscripted, it answers every request with a valid structured reply: the `say` tool (or the
+first tool offered, `purchase` in a decision phase, with nothing bought), or the same as
+JSON text under an OpenAI `json_schema` response format. Tests script it step by step
+with `push(Step(...))`: a status code with headers (`Retry-After`), a hang, an error in the
+middle of a stream, an exact reply, exact usage (cache and reasoning tokens included).
+Requests are recorded (path and body; never headers) for assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from coord.backends.fake import wire
+
+ANTHROPIC_PATH = "/v1/messages"
+OPENAI_PATH = "/v1/chat/completions"
+
+
+@dataclass
+class Step:
+    """One scripted answer. Unset fields fall back to the server's defaults."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    message: str = ""  # error message for status >= 400
+    reply: dict | None = None  # {"type": tool name, **tool input}; None: the default reply
+    speech: str = ""  # free text beside the tool call
+    content: str | None = None  # OpenAI: raw message content (e.g. invalid JSON) and no tool
+    usage: dict | None = None  # in the provider's own wire shape, merged over the default
+    hang: float | None = None  # seconds to wait before answering (until stop if <= 0)
+    error_after: int | None = None  # streaming: this many deltas, then an error event
+    provider: str | None = None  # "anthropic" | "openai" | None (either)
+
+
+@dataclass
+class Recorded:
+    provider: str
+    path: str
+    body: dict
+    authorized: bool
+
+
+class FakeServer:
+    """`with FakeServer() as fake:` serves on 127.0.0.1 on a free port until the block ends."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        delay: float = 0.0,
+        api_key: str | None = None,
+        usage: dict[str, dict] | None = None,
+    ) -> None:
+        self.delay = delay  # seconds added to every answer (benchmarks: model latency)
+        self.api_key = api_key  # when set, a request with another key gets a 401
+        self.usage = usage or {}  # provider -> usage merged into every answer
+        self.steps: deque[Step] = deque()
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._count = 0
+        self.httpd = _Quiet((host, port), _handler(self))
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- control -------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def anthropic_url(self) -> str:
+        return self.url
+
+    @property
+    def openai_url(self) -> str:
+        return self.url + "/v1"
+
+    def push(self, *steps: Step) -> None:
+        with self._lock:
+            self.steps.extend(steps)
+
+    def start(self) -> FakeServer:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def calls(self, provider: str | None = None) -> list[Recorded]:
+        return [r for r in self.requests if provider in (None, r.provider)]
+
+    # -- answering -----------------------------------------------------------------------
+    def _next(self, provider: str) -> tuple[int, Step]:
+        with self._lock:
+            self._count += 1
+            n = self._count
+            for i, step in enumerate(self.steps):
+                if step.provider in (None, provider):
+                    del self.steps[i]
+                    return n, step
+        return n, Step()
+
+    def answer(self, provider: str, body: dict, headers) -> tuple[int, dict, list[bytes] | dict]:
+        """(status, headers, JSON body or SSE events) for one request."""
+        authorized = self._authorized(provider, headers)
+        self.requests.append(Recorded(provider, _path(provider), body, authorized))
+        n, step = self._next(provider)
+        if self.delay:
+            time.sleep(self.delay)
+        if step.hang is not None:
+            self._stopping.wait(step.hang if step.hang > 0 else None)
+        errors = wire.anthropic_error if provider == "anthropic" else wire.openai_error
+        if not authorized:
+            return (
+                401,
+                {},
+                errors(
+                    401,
+                    "invalid x-api-key"
+                    if provider == "anthropic"
+                    else "Incorrect API key provided.",
+                ),
+            )
+        if step.status >= 400:
+            return step.status, step.headers, errors(step.status, step.message or "scripted error")
+        model = str(body.get("model", "fake"))
+        call, content = _default_reply(provider, body) if step.reply is None else _call(step.reply)
+        if step.content is not None:
+            call, content = None, step.content
+        inp = max(1, len(json.dumps(body.get("messages", []))) // 4)
+        out = max(1, len(json.dumps(call or content or step.speech)) // 4)
+        extra = {**self.usage.get(provider, {}), **(step.usage or {})}
+        stream = bool(body.get("stream"))
+        if provider == "anthropic":
+            msg = wire.anthropic_message(
+                n, model, step.speech, call, wire.anthropic_usage(inp, out, extra)
+            )
+            if stream:
+                return 200, step.headers, wire.anthropic_stream(msg, step.error_after)
+            return 200, step.headers, msg
+        done = wire.openai_completion(
+            n, model, step.speech, call, wire.openai_usage(inp, out, extra), content
+        )
+        if stream:
+            include = bool((body.get("stream_options") or {}).get("include_usage"))
+            return 200, step.headers, wire.openai_stream(done, include, step.error_after)
+        return 200, step.headers, done
+
+    def _authorized(self, provider: str, headers) -> bool:
+        if self.api_key is None:
+            return True
+        if provider == "anthropic":
+            return headers.get("x-api-key") == self.api_key
+        return headers.get("authorization") == f"Bearer {self.api_key}"
+
+
+class _Quiet(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that hung up (timeouts, kill -9) is expected here, not news
+
+
+def _path(provider: str) -> str:
+    return ANTHROPIC_PATH if provider == "anthropic" else OPENAI_PATH
+
+
+def _call(reply: dict) -> tuple[tuple[str, dict], None]:
+    reply = dict(reply)
+    return (reply.pop("type"), reply), None
+
+
+def _default_reply(provider: str, body: dict) -> tuple[tuple[str, dict] | None, str | None]:
+    """A valid answer to whatever was asked: `say` if offered, else the first tool."""
+    names = []
+    for tool in body.get("tools") or []:
+        names.append(tool.get("name") or (tool.get("function") or {}).get("name"))
+    fmt = body.get("response_format") or {}
+    if not names and fmt.get("type") == "json_schema":
+        allowed = _allowed_in_schema(fmt.get("json_schema", {}).get("schema", {}))
+        kind = "say" if "say" in allowed or not allowed else allowed[0]
+        return None, json.dumps(_default_input(kind, with_type=True))
+    if not names:
+        return None, "Hello from the fake server."
+    kind = "say" if "say" in names else names[0]
+    return (kind, _default_input(kind)), None
+
+
+def _allowed_in_schema(schema: dict) -> list[str]:
+    out = []
+    for option in schema.get("anyOf", []):
+        const = ((option.get("properties") or {}).get("type") or {}).get("const")
+        if const:
+            out.append(const)
+    return out
+
+
+def _default_input(kind: str, with_type: bool = False) -> dict:
+    data: dict[str, Any] = {"text": "fake reply"} if kind == "say" else {"resources": {}}
+    return {"type": kind, **data} if with_type else data
+
+
+def _handler(server: FakeServer):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:  # quiet: tests and `coord fake-server`
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            path = self.path.split("?", 1)[0]
+            provider = {ANTHROPIC_PATH: "anthropic", OPENAI_PATH: "openai"}.get(path)
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length)
+            if provider is None:
+                return self._json(404, {}, {"error": {"message": f"no route {path}"}})
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                return self._json(400, {}, {"error": {"message": "body is not JSON"}})
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, extra, payload = server.answer(provider, body, headers)
+            if isinstance(payload, list):
+                return self._sse(extra, payload)
+            return self._json(status, extra, payload)
+
+        def _json(self, status: int, headers: dict, payload: dict) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _sse(self, headers: dict, events: list[bytes]) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.send_header("connection", "close")
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            try:
+                for event in events:
+                    self.wfile.write(event)
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+
+    return Handler
