@@ -50,6 +50,7 @@ def _register() -> None:
         diff,
         misc,
         protocols,
+        rca,
         replay,
         run,
         scenarios,
@@ -67,6 +68,7 @@ def _register() -> None:
     app.command("replay")(replay.replay)
     app.add_typer(protocols.app, name="protocols")
     app.add_typer(scenarios.app, name="scenarios")
+    app.add_typer(rca.app, name="rca")
     app.command("policies")(misc.policies)
     app.command("schema")(misc.schema)
     app.command("completions")(misc.completions)

@@ -36,7 +36,7 @@ SERVICE_KEYS = ("service", "podname", "pod", "container_name", "container", "app
 MESSAGE_KEYS = ("message", "log", "msg", "content", "text")
 
 _ERROR = re.compile(
-    r"\b(error|errors|exception|fatal|fail|failed|failure|timeout|timed out|refused|"
+    r"(?:error|exception)s?\b|\b(?:fatal|fail|failed|failure|timeout|timed out|refused|"
     r"unavailable|panic|traceback|denied|invalid|5\d\d)\b|\bERR\b|\bWARN(?:ING)?\b",
     re.I,
 )
