@@ -132,3 +132,19 @@ def test_logs_only_need_inject_time(tmp_path):
 def test_shared_sets_load():
     names = [n for p in discover(SHARED / "nezha") for n, _ in case_loaders(p)]
     assert len(names) == 24 + 32 + 17
+
+
+def test_rcaeval_folder(tmp_path):
+    case_dir = tmp_path / "cartservice_delay" / "2"
+    write(case_dir / "data.csv", WIDE.replace("a_", "cartservice_"))
+    write(case_dir / "inject_time.txt", "130\n")
+    write(case_dir / "logs.csv", "timestamp,container_name,message\n"
+          "120,cartservice,GET /cart ok\n140,cartservice,ERROR timeout\n")
+    (case,) = iter_cases(case_dir)
+    assert case.inject_time == 130
+    assert (case.truth.service, case.truth.fault, case.truth.kind) == (
+        "cartservice", "delay", "latency")
+    assert [s for _, s, _ in case.log_records()] == ["cartservice", "cartservice"]
+    write(case_dir / "inject_time.txt", "half past\n")
+    with pytest.raises(InputError, match="inject_time.txt"):
+        list(iter_cases(case_dir))
