@@ -51,6 +51,7 @@ def _register() -> None:
         fake_server,
         misc,
         protocols,
+        rca,
         replay,
         run,
         scenarios,
@@ -70,6 +71,7 @@ def _register() -> None:
     app.command("score")(score.score)
     app.add_typer(protocols.app, name="protocols")
     app.add_typer(scenarios.app, name="scenarios")
+    app.add_typer(rca.app, name="rca")
     app.command("policies")(misc.policies)
     app.command("schema")(misc.schema)
     app.command("completions")(misc.completions)

@@ -1,0 +1,7 @@
+import pytest
+from rcadata import DATA
+
+
+@pytest.fixture
+def data():
+    return DATA
