@@ -91,6 +91,101 @@ def build(path: Path, events: int, work: Path) -> int:
     return len(body) + 1
 
 
+# Free-text messages in the manner of LLM negotiators: each is filled with fresh numbers,
+# names and phrasing, so (unlike policy agents) no two messages repeat.
+_OPENERS = (
+    "Thanks for laying that out, {me}.",
+    "I've looked at the numbers again.",
+    "Okay, here's where I am after going through both project lists.",
+    "Appreciate the quick reply!",
+    "Let me think about this from a joint perspective.",
+    "Hmm, I see what you're going for.",
+)
+_PROPOSALS = (
+    "How about I take {a} {ra} and {b} {rb}, and you take {c} {rc}? That covers my project "
+    "{p} and leaves you room for yours.",
+    "My proposal: you get {c} units of {rc} plus {b} {rb}; I'll take {a} {ra}. We'd be at "
+    "roughly {pct}% of the best joint score by my count.",
+    "What if we split it like this: I buy {a} {ra}, you buy {c} {rc} and {b} {rb}. I think "
+    "that lets project {p} run {k} times.",
+    "Option A: I take {a} {ra}, you take {c} {rc}. Option B: I take {b} {rb}, you take {c} "
+    "{rc} and {a} {ra}. Either works for my budget of {budget}.",
+)
+_REPLIES = (
+    "Got it, I'll consider it and get back to you.",
+    "Sounds good to me. Deal: you take {a} {ra}, I take {c} {rc}.",
+    "No, that doesn't work for me; I need at least {c} {rc} for project {p}.",
+    "I can't accept that. Your last offer left me with only {b} {rb}.",
+    "Agreed, let's lock it in as proposed.",
+    "Noted. Before I commit, can you confirm you only need {a} {ra}?",
+    "That's close. If you drop to {b} {rb} I would agree.",
+)
+_PURCHASES = (
+    "Buying now: {a} {ra} and {b} {rb}.",
+    "Submitting my purchase as agreed.",
+    "Final answer: {c} {rc}.",
+)
+
+
+def build_chat(path: Path, events: int, seed: int = 7) -> int:
+    """Write an interchange transcript of `events` messages (JSON Lines, `game` first) whose
+    texts read like LLM negotiators' and never repeat."""
+    import random
+
+    rng = random.Random(seed)
+    game = {
+        "resource_costs": {"r1": 1.0, "r2": 1.5, "r3": 3.0},
+        "resource_supply": {"r1": 10, "r2": 10, "r3": 6},
+        "agent_budget": 18,
+        "max_resource_types": 2,
+        "agent_projects": [
+            [
+                {"name": "a", "requirements": {"r2": 3}, "reward": 9},
+                {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
+            ],
+            [
+                {"name": "a", "requirements": {"r3": 3}, "reward": 1},
+                {"name": "b", "requirements": {"r1": 1, "r2": 3}, "reward": 9},
+            ],
+        ],
+    }
+    agents = ("ann", "bo")
+    with open(path, "w") as f:
+        f.write(json.dumps({"game": game, "agents": list(agents)}) + "\n")
+        n = rnd = 0
+        while n < events:
+            rnd += 1
+            talk = rng.randint(4, 10)
+            for turn in range(talk + 2):
+                agent = agents[turn % 2]
+                fill = {
+                    "me": agents[1 - turn % 2],
+                    "a": rng.randint(0, 10),
+                    "b": rng.randint(0, 10),
+                    "c": rng.randint(0, 6),
+                    "ra": rng.choice(("r1", "r2")),
+                    "rb": rng.choice(("r2", "r3")),
+                    "rc": rng.choice(("r1", "r3")),
+                    "p": rng.choice("ab"),
+                    "k": rng.randint(1, 3),
+                    "pct": rng.randint(60, 99),
+                    "budget": rng.randint(12, 20),
+                }
+                row = {"agent": agent, "round": rnd, "turn": turn // 2 + 1}
+                if turn >= talk:
+                    row["text"] = rng.choice(_PURCHASES).format(**fill)
+                    row["type"] = "purchase"
+                    row["action"] = {fill["ra"]: fill["a"]} if fill["a"] else {fill["rc"]: 1}
+                else:
+                    body = rng.choice(_PROPOSALS if turn % 2 == 0 else _REPLIES)
+                    row["text"] = rng.choice(_OPENERS).format(**fill) + " " + body.format(**fill)
+                f.write(json.dumps(row) + "\n")
+                n += 1
+                if n >= events:
+                    break
+    return n + 1
+
+
 def _measure(cmd: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one fresh process."""
     t = time.perf_counter()
@@ -107,18 +202,14 @@ def _measure(cmd: list[str]) -> tuple[float, float]:
 BASELINE = "import json, sys\nfor line in open(sys.argv[1], 'rb'):\n    json.loads(line)\n"
 
 
-def bench_replay(events: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        path = work / "long.jsonl"
-        n = build(path, events, work)
-        size = path.stat().st_size
-        base_s, base_mb = _measure([sys.executable, "-c", BASELINE, str(path)])
-        cmd = [sys.executable, "-m", "coord", "replay", str(path), "--format", "json"]
-        coord_s, coord_mb = _measure(cmd)
+def _pair(path: Path) -> dict:
+    n = sum(1 for _ in open(path, "rb"))
+    base_s, base_mb = _measure([sys.executable, "-c", BASELINE, str(path)])
+    cmd = [sys.executable, "-m", "coord", "replay", str(path), "--format", "json"]
+    coord_s, coord_mb = _measure(cmd)
     return {
         "events": n,
-        "file_mb": size / 1e6,
+        "file_mb": path.stat().st_size / 1e6,
         "json_loads_s": base_s,
         "json_loads_events_per_s": n / base_s,
         "json_loads_peak_mb": base_mb,
@@ -129,13 +220,26 @@ def bench_replay(events: int) -> dict:
     }
 
 
-def report(r: dict) -> str:
-    return (
-        f"replay     {r['replay_events_per_s']:,.0f} events/s, peak {r['replay_peak_mb']:.0f} MB "
-        f"on {r['events']:,} events ({r['file_mb']:.0f} MB) (targets ≥ 50,000/s, < 200 MB); "
-        f"{r['ratio_vs_json_loads']:.1f}× a bare json.loads pass "
-        f"({r['json_loads_events_per_s']:,.0f} events/s, {r['json_loads_peak_mb']:.0f} MB)"
-    )
+def bench_replay(events: int) -> dict:
+    """Both transcripts: coord's own (policy games) and LLM-like free text (interchange)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        build(work / "coord.jsonl", events, work)
+        build_chat(work / "chat.jsonl", events)
+        return {"coord": _pair(work / "coord.jsonl"), "chat": _pair(work / "chat.jsonl")}
+
+
+def report(results: dict) -> str:
+    lines = []
+    for name, what in (("coord", "coord transcript"), ("chat", "LLM-like free text")):
+        r = results[name]
+        lines.append(
+            f"replay     {what}: {r['replay_events_per_s']:,.0f} events/s, peak "
+            f"{r['replay_peak_mb']:.0f} MB on {r['events']:,} events ({r['file_mb']:.0f} MB) "
+            f"(targets ≥ 50,000/s, < 200 MB); {r['ratio_vs_json_loads']:.1f}× a bare json.loads "
+            f"pass ({r['json_loads_events_per_s']:,.0f} events/s, {r['json_loads_peak_mb']:.0f} MB)"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

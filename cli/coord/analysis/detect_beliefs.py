@@ -189,7 +189,7 @@ def divergent_belief(ctx: _Ctx, view: _View) -> list[Finding]:
 def _belief(ctx: _Ctx, view: _View, m: _Msg) -> tuple[Plan, str] | None:
     """What a message says the deal is, and how it says it; None when it says nothing."""
     kind = (m.turn.type or "").lower()
-    if m.purchase is None and m.agree is not None and m.stated and not m.structured:
+    if m.purchase is None and m.stated and not m.structured and m.agree is not None:
         return m.stated, "agreement with amounts"
     if kind in ACCEPT_TYPES or (m.purchase is not None and m.turn.in_reply_to is not None):
         if m.turn.in_reply_to is not None:

@@ -25,14 +25,13 @@ from __future__ import annotations
 from coord.analysis.detectors import Finding
 from coord.analysis.statements import (
     NAMES,
-    _agreed_to,
     _cited,
     _Ctx,
     _diffs,
     _distance,
+    _final_agreement,
     _fmt_plan,
     _largest,
-    _last_purchase_index,
     _over,
     _purchased,
     _quote,
@@ -53,21 +52,10 @@ def _agreed_then_bought_otherwise(ctx: _Ctx, view: _View) -> list[Finding]:
     bought = _purchased(view)
     if not bought:
         return []
-    end = _last_purchase_index(view)
-    agreeing = [m for m in view.msgs if m.index <= end and m.agree is not None]
-    if not agreeing:
+    final = _final_agreement(ctx, view)
+    if final is None:
         return []
-    for last in reversed(agreeing):  # the latest agreement whose deal can be placed
-        target, how = _agreed_to(ctx, view, last)
-        if target is not None:
-            break
-        if how == "ambiguous":
-            return []
-    else:
-        return []
-    later = [m for m in view.msgs if last.index < m.index <= end and m.is_proposal]
-    if any(_diffs(target.plan, m.stated, view.supply) or m.options for m in later):
-        return []  # the talk moved on to another plan after this agreement
+    last, target, how = final
     diffs = _diffs(target.plan, bought, view.supply)
     over = _over(diffs)
     if not over:
@@ -120,7 +108,7 @@ def _agreed_then_bought_otherwise(ctx: _Ctx, view: _View) -> list[Finding]:
 def _miscited(ctx: _Ctx, view: _View) -> list[Finding]:
     out: list[Finding] = []
     for msg in view.msgs:
-        if msg.purchase is not None or msg.agree is None or not msg.stated or msg.structured:
+        if msg.purchase is not None or msg.structured or not msg.stated or msg.agree is None:
             continue
         cited = [t for t in _cited(ctx, view, msg) if t.msg is not msg]
         if not cited:

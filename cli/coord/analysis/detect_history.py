@@ -34,20 +34,19 @@ skipped by (a) and (b).
 
 from __future__ import annotations
 
-import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from coord.analysis.detectors import Finding
 from coord.analysis.exchange import Round, Turn
+from coord.analysis.phrases import Gated
 from coord.analysis.statements import (
     ACCEPT_TYPES,
-    _agreed_to,
     _Ctx,
     _diffs,
+    _final_agreement,
     _fmt_plan,
-    _last_purchase_index,
     _Msg,
     _over,
     _purchased,
@@ -64,7 +63,8 @@ OPTIMAL = 0.99  # (b): the earlier round counts as optimal from this efficiency 
 REJECT_TYPES = frozenset({"reject", "decline", "refuse", "counter", "counteroffer"})
 
 _I = re.IGNORECASE
-_REJECTION = re.compile(
+# Each `Gated` pattern lists words one of which every match contains (see `Gated`).
+_REJECTION = Gated(
     r"(?:^|(?<=[.!?;\n]))\s*(?:no|nope|nah)\b(?!\s+(?:problem|worries|issue|doubt|objection))"
     r"|\b(?:i|we)\s+(?:can't|cannot|can\s+not|won't|will\s+not|couldn't|don't)\s+"
     r"(?:accept|agree|do\s+that|go\s+with|take\s+that|work\s+with)"
@@ -73,7 +73,7 @@ _REJECTION = re.compile(
     r"|\b(?:not\s+acceptable|unacceptable|no\s+deal)\b"
     r"|\bi\s+(?:reject|decline|refuse)\b"
     r"|\bi'?m\s+not\s+(?:ok|okay|happy|comfortable)\s+with\b",
-    _I,
+    ("no", "nah", "n't", "work", "accept", "reject", "declin", "refus"),
 )
 _RENEGOTIATION = re.compile(
     r"\b(?:chang\w*|instead|differen\w*|new\s+(?:plan|deal|split|allocation|arrangement)"
@@ -82,28 +82,28 @@ _RENEGOTIATION = re.compile(
     _I,
 )
 # First-round language, whatever the instance.
-_FRESH = re.compile(
+_FRESH = Gated(
     r"\b(?:nice|pleased|good|great)\s+to\s+meet\s+you\b"
     r"|\blet(?:'s|\s+us)\s+(?:get\s+)?start(?:ed)?\b(?!\s+with\b)"
     r"|\bto\s+(?:begin|start)\s+(?:with\b)?"
     r"|(?<!\bin\s)(?<!\bof\s)(?<!\bas\s)(?<!\bfrom\s)(?<!\bsince\s)(?<!\bthan\s)(?<!\blike\s)"
     r"(?<!\bafter\s)(?<!\bduring\s)\b(?:the|our|this)\s+first\s+round\b",
-    _I,
+    ("meet", "start", "begin", "first"),
 )
 # Not knowing the partner's projects: first-round language when the instance is the same.
-_UNSEEN_PROJECTS = re.compile(
+_UNSEEN_PROJECTS = Gated(
     r"\bwhat\s+(?:are|were)\s+your\s+projects\b"
     r"|\bwhat\s+projects\s+do\s+you\s+have\b"
     r"|\btell\s+me\s+(?:about\s+)?your\s+projects\b"
     r"|\b(?:i|we)\s+(?:haven't|have\s+not|don't\s+know|do\s+not\s+know|never)\s+"
     r"(?:seen\s+|know\s+)?your\s+projects\b",
-    _I,
+    ("project",),
 )
 # A message that points back at earlier rounds is not acting as if there were none.
-_HISTORY = re.compile(
+_HISTORY = Gated(
     r"\b(?:last|previous|earlier|prior)\s+rounds?\b|\bas\s+before\b|\blike\s+before\b"
     r"|\bagain\b|\bwelcome\s+back\b|\bsame\s+as\b",
-    _I,
+    ("round", "before", "again", "back", "same"),
 )
 
 
@@ -154,9 +154,13 @@ class HistoryLoss:
         return out
 
 
-def _key(plan: dict) -> str:
-    clean = {a: {r: int(q) for r, q in side.items() if q} for a, side in plan.items()}
-    return json.dumps({a: s for a, s in clean.items() if s}, sort_keys=True)
+def _key(plan: dict) -> tuple:
+    """A plan as a hashable value that compares equal exactly when the plans allot the same
+    units (zero entries and empty sides ignored)."""
+    sides = (
+        (a, tuple(sorted((r, int(q)) for r, q in side.items() if q))) for a, side in plan.items()
+    )
+    return tuple(sorted((a, side) for a, side in sides if side))
 
 
 def _norm(text: str) -> str:
@@ -171,13 +175,13 @@ class _Proposal:
     seq: int  # which round read it (`HistoryLoss.seq`)
     round: int
     msg: _Msg
-    key: str
+    key: tuple
     verdict: str | None = None  # "rejected" / "accepted" once the partner answered
     answer: _Msg | None = None
     how: str = ""
 
 
-def _verdict(msg: _Msg, key: str) -> tuple[str | None, str]:
+def _verdict(msg: _Msg, key: tuple) -> tuple[str | None, str]:
     kind = (msg.turn.type or "").lower()
     if kind in REJECT_TYPES:
         return "rejected", f"a {kind!r} message"
@@ -223,7 +227,7 @@ def _reproposed_rejected(state: HistoryLoss, view: _View) -> list[Finding]:
         if not (msg.is_proposal and msg.stated):
             continue
         key = _key(msg.stated)
-        if key == "{}":
+        if not key:
             continue
         same = state.plans.get((inst, key), [])
         for p in same:  # the partner proposing this plan itself endorses it
@@ -318,19 +322,10 @@ def _standing_agreement(ctx: _Ctx, view: _View):
     if rnd.efficiency < OPTIMAL:
         return None
     bought = _purchased(view)
-    end = _last_purchase_index(view)
-    agreeing = [m for m in view.msgs if m.index <= end and m.agree is not None]
-    for last in reversed(agreeing):
-        target, how = _agreed_to(ctx, view, last)
-        if target is not None:
-            break
-        if how == "ambiguous":
-            return None
-    else:
+    final = _final_agreement(ctx, view)
+    if final is None:
         return None
-    later = [m for m in view.msgs if last.index < m.index <= end and m.is_proposal]
-    if any(_diffs(target.plan, m.stated, view.supply) or m.options for m in later):
-        return None
+    last, target, _ = final
     if _over(_diffs(target.plan, bought, view.supply)):
         return None
     return last, target

@@ -60,6 +60,9 @@ def stream_coord_transcript(path: str | os.PathLike, *, ordered: bool = True) ->
     return stream
 
 
+_READ = frozenset({"round_start", "message", "outcome", "drift", "protocol", "model_call"})
+
+
 def _rounds(
     t: Transcript, stream: ExchangeStream, instances: dict, plan: list, ordered: bool
 ) -> Iterator[Round]:
@@ -81,9 +84,10 @@ def _rounds(
         current = held[n]
         return current
 
-    # events() yields one event per line after the header, stopping at the seal.
-    for line, event in enumerate(t.events(), start=2):
+    # events() yields the events of these kinds after the header, stopping at the seal.
+    for event in t.events(only=_READ):
         kind = event.get("kind")
+        line = event["_line"]
         n = event.get("round")
         if kind in ("drift", "protocol", "model_call"):
             _count(stream.stats, kind, event)

@@ -74,11 +74,11 @@ _WORD_NUMBER = (
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 # A number token in running text. Digits may be glued to a following "x" ("3x r1") but to
 # no other letter ("3rd"), and are never part of a decimal ("1.5"), an id ("p3") or money.
-_NUMBER_RE = re.compile(
-    rf"(?<![\w$£€.,]){_DIGITS}(?![A-WYZa-wyz0-9_]|[.,]\d|\s*%)"
-    rf"|\b{_WORD_NUMBER}\b",
-    _I,
-)
+# A number token is digits or number words; the two kinds never overlap, so the words are
+# scanned for only when the text has a number word (that scan is the slow one).
+_DIGITS_RE = re.compile(rf"(?<![\w$£€.,]){_DIGITS}(?![A-WYZa-wyz0-9_]|[.,]\d|\s*%)", _I)
+_WORDS_RE = re.compile(rf"\b{_WORD_NUMBER}\b", _I)
+_WORD_STEMS = (*_NUMBER_WORDS, "couple", "pair", "single")
 NUMBER_AT = re.compile(rf"{_DIGITS}(?![.,]\d|[A-Za-z0-9])|{_WORD_NUMBER}\b", _I)
 
 
@@ -197,18 +197,47 @@ _BLOCK_AFTER = re.compile(
 )
 
 
+# Words one of which `_MONEY_BEFORE` / `_INDEX_BEFORE` need: those end-anchored patterns
+# are tried at every position of the window, so a window without any is skipped.
+_MONEY_WORDS = (
+    "$", "£", "€", "reward", "cost", "pric", "budget", "pa", "spen", "worth", "valu", "scor",
+    "earn", "money", "cash", "profit", "utility", "gain", "usd", "eur", "dollar",
+)  # fmt: skip
+_INDEX_WORDS = (
+    "#", "round", "turn", "step", "phase", "proposal", "option", "plan", "message", "msg",
+    "version", "id", "number", "no.", "game", "iteration", "day", "page", "line", "item",
+    "stage", "offer", "attempt",
+)  # fmt: skip
+
+
+def _any_in(low: str, words: tuple[str, ...]) -> bool:
+    for w in words:
+        if w in low:
+            return True
+    return False
+
+
+def _number_tokens(text: str) -> list[re.Match[str]]:
+    found = list(_DIGITS_RE.finditer(text))
+    if _any_in(text.lower(), _WORD_STEMS):
+        found += _WORDS_RE.finditer(text)
+        found.sort(key=lambda m: m.start())
+    return found
+
+
 def find_numbers(text: str, taken: list[tuple[int, int]]) -> list[Num]:
     out: list[Num] = []
-    for m in _NUMBER_RE.finditer(text):
+    for m in _number_tokens(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
         value = number_value(m.group())
         if value is None:
             continue
         before = text[max(0, m.start() - 40) : m.start()]
+        low = before.lower()
         blocked = bool(
-            _MONEY_BEFORE.search(before)
-            or _INDEX_BEFORE.search(before)
+            (_any_in(low, _MONEY_WORDS) and _MONEY_BEFORE.search(before))
+            or (_any_in(low, _INDEX_WORDS) and _INDEX_BEFORE.search(before))
             or _BLOCK_AFTER.match(text, m.end())
         )
         out.append(Num(m.start(), m.end(), value, blocked))

@@ -9,13 +9,33 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from coord.analysis.numbers import clean
 
-__all__ = ["Referent", "ack_phrase", "agreement_phrase", "referents"]
+__all__ = ["Gated", "Referent", "ack_phrase", "agreement_phrase", "referents"]
 
 _I = re.IGNORECASE
+
+
+class Gated:
+    """A case-insensitive pattern with the words one of which every match contains: `search`
+    runs the pattern only when the lower-cased text has one of them. Python's `re` spends
+    microseconds per alternative-heavy pattern even on text it cannot match, and most
+    messages have none of a pattern's words; a substring test costs nanoseconds."""
+
+    def __init__(self, pattern: str, words: tuple[str, ...], flags: int = re.IGNORECASE) -> None:
+        self.pattern = re.compile(pattern, flags)
+        self.words = words
+
+    def search(self, text: str) -> re.Match[str] | None:
+        low = text.lower()
+        for w in self.words:
+            if w in low:
+                return self.pattern.search(text)
+        return None
+
 
 # ------------------------------------------------------------------------ agreement & ack
 
@@ -165,6 +185,12 @@ def _valid_agreement(text: str, m: re.Match[str], verb: bool) -> bool:
     return True
 
 
+# The readers are pure functions of the text, and agents repeat themselves ("Got it.",
+# "Deal!", a policy's fixed sentences): each keeps the readings of recent texts.
+CACHE = 8192
+
+
+@functools.lru_cache(maxsize=CACHE)
 def agreement_phrase(text: str) -> str | None:
     """The first agreement phrase in `text` that is not negated, conditional, hypothetical
     or a question ("Deal!", "sounds good", "I accept"), as written; else None."""
@@ -223,14 +249,26 @@ _ACK: list[tuple[re.Pattern[str], tuple[str, ...]]] = [  # as `_AGREEMENT`, with
 ]
 
 
-def ack_phrase(text: str, *, agrees: bool | None = None) -> str | None:
+def ack_phrase(text: str, *, agrees: Callable[[], bool] | None = None) -> str | None:
     """Acknowledgement without agreement ("got it", "noted", "let me think"), as written;
     None when the text also agrees (see `agreement_phrase`) or only negates ("I don't
-    understand"). ``agrees`` is whether the text agrees, when the caller already knows."""
-    if agrees is None:
-        agrees = agreement_phrase(text) is not None
-    if agrees:
+    understand"). ``agrees`` tells whether the text agrees, when the caller knows better or
+    has it cached; it is asked only when the text has acknowledgement words."""
+    cleaned = clean(text)
+    present = _present(cleaned.lower())
+    if present.isdisjoint(_ACK_WORDS):
         return None
+    phrase = _ack_candidate(text)
+    if phrase is None:
+        return None
+    if agrees() if agrees is not None else agreement_phrase(text) is not None:
+        return None
+    return phrase
+
+
+@functools.lru_cache(maxsize=CACHE)
+def _ack_candidate(text: str) -> str | None:
+    """`ack_phrase` before the agreement check."""
     cleaned = clean(text)
     present = _present(cleaned.lower())
     hits: list[tuple[int, int]] = []
@@ -253,7 +291,7 @@ def ack_phrase(text: str, *, agrees: bool | None = None) -> str | None:
 # ------------------------------------------------------------------------------ referents
 
 
-@dataclass
+@dataclass(frozen=True)
 class Referent:
     """A pointer to an earlier proposal.
 
@@ -363,6 +401,7 @@ def _canonical_gates() -> tuple[str, ...]:
 
 
 _GATE = _canonical_gates()
+_ACK_WORDS = frozenset(w for _, words in _ACK for w in words)
 
 
 @functools.lru_cache(maxsize=16)
@@ -378,6 +417,11 @@ def referents(text: str) -> list[Referent]:
 
     Where two overlap, an id beats an option, which beats a last-offer pointer
     ("your proposal p3" is the id p3)."""
+    return list(_referents(text))
+
+
+@functools.lru_cache(maxsize=CACHE)
+def _referents(text: str) -> tuple[Referent, ...]:
     cleaned = clean(text)
     present = _present(cleaned.lower())
     found: list[tuple[int, Referent]] = []
@@ -415,4 +459,4 @@ def referents(text: str) -> list[Referent]:
             continue
         kept.append(ref)
     kept.sort(key=lambda r: r.span)
-    return kept
+    return tuple(kept)

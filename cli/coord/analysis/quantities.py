@@ -150,7 +150,7 @@ _PROJECT_PRE_GAP = re.compile(
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Quantity:
     """An amount of one resource mentioned in a message.
 
@@ -256,20 +256,47 @@ _ME_VERBS = (
     r"(?:for|to|give|gives|giving|leave|leaves|leaving|let|lets|send|sends|allocate|allot"
     r"|assign|sell|hand|pass)"
 )
-_CUES: list[tuple[re.Pattern[str], str | None, bool]] = [
-    # (pattern, owner, can attach to the quantity *before* it)
-    (re.compile(rf"\bI(?:'ll|'d|'m|'ve|\s+am)?{_ADVERBS}\s+{_VERBS}\b", _I), SPEAKER, False),
-    (re.compile(rf"\byou(?:'ll|'d|'re|'ve|\s+are)?{_ADVERBS}\s+{_VERBS}\b", _I), PARTNER, False),
-    (re.compile(rf"\b{_ME_VERBS}\s+me\b", _I), SPEAKER, True),
-    (re.compile(rf"\b{_ME_VERBS}\s+you\b", _I), PARTNER, True),
-    (re.compile(rf"\bmy\s+(?:own\s+)?{_SHARE}\b|\bon\s+my\s+end\b", _I), SPEAKER, False),
-    (re.compile(rf"\byour\s+(?:own\s+)?{_SHARE}\b|\bon\s+your\s+end\b", _I), PARTNER, False),
-    (re.compile(r"\b(?:mine|myself)\b|\bme\s*:", _I), SPEAKER, True),
-    (re.compile(r"\byours(?:elf)?\b|\byou\s*:", _I), PARTNER, True),
+_VERB_WORDS = (
+    "tak", "took", "get", "got", "buy", "bought", "keep", "kept", "purchas", "grab", "claim",
+    "receiv", "acquir", "need", "want", "have", "had", "like", "prefer", "end", "go", "secur",
+    "hold", "retain", "walk",
+)  # fmt: skip
+_CUES: list[tuple[re.Pattern[str], str | None, bool, tuple[str, ...]]] = [
+    # (pattern, owner, can attach to the quantity *before* it, words one of which every
+    # match contains: the pattern is skipped for a text without any)
+    (
+        re.compile(rf"\bI(?:'ll|'d|'m|'ve|\s+am)?{_ADVERBS}\s+{_VERBS}\b", _I),
+        SPEAKER,
+        False,
+        _VERB_WORDS,
+    ),
+    (
+        re.compile(rf"\byou(?:'ll|'d|'re|'ve|\s+are)?{_ADVERBS}\s+{_VERBS}\b", _I),
+        PARTNER,
+        False,
+        _VERB_WORDS,
+    ),
+    (re.compile(rf"\b{_ME_VERBS}\s+me\b", _I), SPEAKER, True, ("me",)),
+    (re.compile(rf"\b{_ME_VERBS}\s+you\b", _I), PARTNER, True, ("you",)),
+    (
+        re.compile(rf"\bmy\s+(?:own\s+)?{_SHARE}\b|\bon\s+my\s+end\b", _I),
+        SPEAKER,
+        False,
+        ("my",),
+    ),
+    (
+        re.compile(rf"\byour\s+(?:own\s+)?{_SHARE}\b|\bon\s+your\s+end\b", _I),
+        PARTNER,
+        False,
+        ("your",),
+    ),
+    (re.compile(r"\b(?:mine|myself)\b|\bme\s*:", _I), SPEAKER, True, ("mine", "myself", "me")),
+    (re.compile(r"\byours(?:elf)?\b|\byou\s*:", _I), PARTNER, True, ("you",)),
     (
         re.compile(r"\bwe(?:'ll|'d)?\s+(?:each|both|all|split|share)\b|\beach\s+of\s+us\b", _I),
         None,
         False,
+        ("we", "each"),
     ),
 ]
 _CLAUSE_END = re.compile(
@@ -295,7 +322,10 @@ class _Cue:
 
 def _cues(text: str) -> list[_Cue]:
     cues: list[_Cue] = []
-    for pattern, owner, backward in _CUES:
+    low = text.lower()
+    for pattern, owner, backward, words in _CUES:
+        if not any(w in low for w in words):
+            continue
         for m in pattern.finditer(text):
             cues.append(_Cue(m.start(), m.end(), owner, backward))
     cues.sort(key=lambda c: (c.start, -(c.end - c.start)))
@@ -309,9 +339,13 @@ def _cues(text: str) -> list[_Cue]:
     return kept
 
 
-def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
+def _clause_ends(text: str) -> list[re.Match[str]]:
+    return list(_CLAUSE_END.finditer(text))
+
+
+def _clause_bounds(text: str, pos: int, ends: list[re.Match[str]]) -> tuple[int, int]:
     start, end = 0, len(text)
-    for m in _CLAUSE_END.finditer(text):
+    for m in ends:
         if m.end() <= pos:
             start = m.end() if m.group()[-1] in ".!?;\n" else m.start()
         elif m.start() >= pos:
@@ -320,12 +354,12 @@ def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, end
 
 
-def _owner(text: str, start: int, end: int, cues: list[_Cue]) -> str | None:
+def _owner(text: str, start: int, end: int, cues: list[_Cue], ends) -> str | None:
     post = _IMMEDIATE_POST.match(text, end)
     if post:
         word = (post.group(1) or post.group(2)).lower()
         return SPEAKER if word in ("me", "myself", "mine") else PARTNER
-    cs, ce = _clause_bounds(text, start)
+    cs, ce = _clause_bounds(text, start, ends)
     before = [c for c in cues if cs <= c.start and c.end <= start]
     if before:
         return before[-1].owner
@@ -345,6 +379,19 @@ def read_quantities(
     `resources` maps canonical names to aliases ({"r1": ["resource 1", "wood"]}); the
     canonical name is an alias too. `projects` (names, or names → aliases) lets numbers
     bound to a project ("project_b x3") be ignored; "project <x>" is recognised anyway."""
+    table = tuple((k, tuple(v)) for k, v in resources.items())
+    if projects is None or isinstance(projects, Mapping):
+        names = tuple((k, tuple(v)) for k, v in projects.items()) if projects else None
+    else:
+        names = tuple(projects)
+    return list(_read(text, table, names))
+
+
+@functools.lru_cache(maxsize=8192)  # the same text with the same game reads the same
+def _read(text: str, resources: tuple, projects: tuple | None) -> tuple[Quantity, ...]:
+    resources = dict(resources)
+    if projects and isinstance(projects[0], tuple):
+        projects = dict(projects)
     text = clean(text)
     project_mentions = _project_mentions(text, projects)
     res = [
@@ -353,15 +400,17 @@ def read_quantities(
         if not any(p.start < r.end and r.start < p.end for p in project_mentions)
     ]
     if not res:
-        return []
+        return ()
     taken = [(r.start, r.end) for r in res] + [(p.start, p.end) for p in project_mentions]
     nums = find_numbers(text, taken)
     _block_project_numbers(text, project_mentions, nums)
     cues = _cues(text)
+    ends = _clause_ends(text)
     out = []
     for r, amount, start, end in _pair(text, res, nums):
         unit = _UNIT_SUFFIX.match(text, end)
         if unit:
             end = unit.end()
-        out.append(Quantity(r.name, amount, _owner(text, start, end, cues), (start, end)))
-    return out
+        owner = _owner(text, start, end, cues, ends)
+        out.append(Quantity(r.name, amount, owner, (start, end)))
+    return tuple(out)

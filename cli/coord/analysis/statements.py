@@ -44,6 +44,7 @@ ACK_TYPES = frozenset({"ack", "acknowledge", "acknowledgement"})
 QUOTE_CHARS = 240  # evidence quotes are cut to this length
 
 Plan = dict[str, dict[str, int]]
+_UNREAD = object()  # a lazily read field of `_Msg` not read yet
 
 
 @dataclass
@@ -54,9 +55,37 @@ class _Msg:
     stated: Plan = field(default_factory=dict)
     structured: bool = False  # `stated` comes from a structured plan
     options: dict[str, Plan] = field(default_factory=dict)
-    agree: str | None = None  # the agreement phrase, or "<accept>" for a structured accept
-    ack: str | None = None
     _refs: list | None = None
+    _agree: str | None | object = _UNREAD
+    _ack: str | None | object = _UNREAD
+
+    @property
+    def agree(self) -> str | None:
+        """The agreement phrase (`text.agreement_phrase`), or "<accept>" for a structured
+        accept; read when first asked for, as most detectors look only at a few messages."""
+        if self._agree is _UNREAD:
+            kind = (self.turn.type or "").lower()
+            if kind in ACCEPT_TYPES:
+                self._agree = "<accept>"
+            elif kind in ACK_TYPES:
+                self._agree = None
+            else:
+                self._agree = agreement_phrase(self.turn.text)
+        return self._agree  # type: ignore[return-value]
+
+    @property
+    def ack(self) -> str | None:
+        """Acknowledgement that stops short of agreement (`text.ack_phrase`), the text of
+        a structured ``ack``; read when first asked for."""
+        if self._ack is _UNREAD:
+            kind = (self.turn.type or "").lower()
+            if kind in ACCEPT_TYPES:
+                self._ack = None
+            elif kind in ACK_TYPES:
+                self._ack = self.turn.text or "<ack>"
+            else:
+                self._ack = ack_phrase(self.turn.text, agrees=lambda: self.agree is not None)
+        return self._ack  # type: ignore[return-value]
 
     @property
     def refs(self) -> list:
@@ -220,13 +249,6 @@ def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
                 mine[q.resource] = mine.get(q.resource, 0) + q.amount
         if mine:
             msg.purchase, msg.stated = mine, {}
-    if kind in ACCEPT_TYPES:
-        msg.agree = "<accept>"
-    elif kind in ACK_TYPES:
-        msg.ack = turn.text or "<ack>"
-    else:
-        msg.agree = agreement_phrase(turn.text)
-        msg.ack = ack_phrase(turn.text, agrees=msg.agree is not None)
     return msg
 
 
@@ -328,6 +350,30 @@ def _agreed_to(ctx: _Ctx, view: _View, msg: _Msg) -> tuple[_Target | None, str]:
             if m.options:
                 return None, "ambiguous"
     return None, "none"
+
+
+def _final_agreement(ctx: _Ctx, view: _View) -> tuple[_Msg, _Target, str] | None:
+    """Where the round's talk ended in agreement: the last agreement before the last
+    purchase whose deal can be placed (one that cannot, such as "buying as agreed" with
+    nothing to point at, is passed over), with what it agreed to and how that was found;
+    None when there is none, when the last placeable one is ambiguous, or when a proposal of
+    a different plan came after it (the talk moved on). Read from the end, so messages
+    before it are not read for agreement at all."""
+    end = _last_purchase_index(view)
+    for last in reversed(view.msgs):
+        if last.index > end or last.agree is None:
+            continue
+        target, how = _agreed_to(ctx, view, last)
+        if target is not None:
+            break
+        if how == "ambiguous":
+            return None
+    else:
+        return None
+    later = [m for m in view.msgs if last.index < m.index <= end and m.is_proposal]
+    if any(_diffs(target.plan, m.stated, view.supply) or m.options for m in later):
+        return None
+    return last, target, how
 
 
 # -- comparing ------------------------------------------------------------------------------

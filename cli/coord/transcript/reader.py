@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,6 +31,7 @@ into a version ``v + 1`` one. Reading an older transcript applies them in a chai
 `SCHEMA_VERSION`. Empty while version 1 is the only version there has ever been."""
 
 _TAIL_CHUNK = 64 * 1024
+_KIND_AT_START = re.compile(rb'\{"seq":\d+,"kind":"([A-Za-z_]+)"')
 _MIB = MAX_LINE_BYTES // (1024 * 1024)
 
 
@@ -263,18 +265,30 @@ class Transcript:
     def header(self) -> dict:
         return self._header
 
-    def events(self) -> Iterator[dict]:
+    def events(self, only: frozenset[str] | None = None) -> Iterator[dict]:
         """Yield every event after the header, in order, one line at a time.
 
         Stops at the seal (not yielded; see `seal`) and skips a torn last line (see
         `torn`). Lines after a seal are not yielded: `verify` reports them as tampering.
+        With ``only``, events of other kinds are skipped, and a line that starts the way
+        coord writes it (``{"seq":N,"kind":"..."``) is skipped without being parsed: a
+        reader that needs a few kinds of a long transcript does not pay for the rest.
+        Every yielded event carries ``"_line"``, its line number, when ``only`` is given.
         """
         lines = iter_lines(self._path)
         next(lines, None)  # the header, already read
         for line_no, raw in lines:
             if not raw.endswith(b"\n"):
                 return  # torn last line
+            if only is not None:
+                m = _KIND_AT_START.match(raw)
+                if m is not None and m.group(1).decode() not in only and m.group(1) != b"seal":
+                    continue
             event = parse_line(raw, line_no, self._path)
+            if only is not None:
+                if event.get("kind") not in only and event.get("kind") != KIND_SEAL:
+                    continue
+                event["_line"] = line_no
             if event.get("kind") == KIND_SEAL:
                 return
             if self.schema_version != SCHEMA_VERSION:
