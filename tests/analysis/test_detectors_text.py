@@ -315,3 +315,41 @@ def test_replay_runs_text_detectors_by_default(scarce_runs):
     report = json.loads(proc.stdout)
     assert "G4" in report["detectors"]
     assert "G4" in {f["code"] for f in report["files"][0]["findings"]}
+
+
+# -- themes: resources called by other names ---------------------------------------------------
+
+THEMED = {**PAPER_GAME, "resource_aliases": {"r1": ["wood"], "r2": ["stone"], "r3": ["gold"]}}
+
+
+def test_themed_names_are_read_as_their_resources(tmp_path):
+    """Agents told a theme talk of stone and gold, not r2 and r3; the game record (or the
+    scenario's `aliases`) maps the names back, so the agreement is placed and its breach
+    found."""
+    path = tmp_path / "themed.jsonl"
+    rows = [
+        {"game": THEMED, "agents": ["A", "B"]},
+        say("A", "Proposal: I take two wood and four gold; you take three wood and nine stone."),
+        say("B", "Sounds good, that works for me."),
+        buy("A", "Buying my part.", r1=2, r3=4),
+        buy("B", "Buying mine.", r1=3, r2=9, r3=2),
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    findings = detect(load_exchange(path), ["G4"])
+    assert found(findings) == [("G4", 1)]
+    ev = findings[0].evidence
+    assert ev["agreed"] == {"A": {"r1": 2, "r3": 4}, "B": {"r1": 3, "r2": 9}}
+    assert ev["largest"]["resource"] == "r3" and ev["largest"]["agent"] == "B"
+
+
+def test_without_the_theme_the_same_talk_states_no_plan(tmp_path):
+    rows = [
+        HEADER,
+        say("A", "Proposal: I take two wood and four gold; you take three wood and nine stone."),
+        say("B", "Sounds good, that works for me."),
+        buy("A", "Buying my part.", r1=2, r3=4),
+        buy("B", "Buying mine.", r1=3, r2=9, r3=2),
+    ]
+    path = tmp_path / "plain.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert found(detect(load_exchange(path), ["G4"])) == []

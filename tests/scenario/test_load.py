@@ -64,3 +64,34 @@ def test_duplicate_project_names_are_refused(tmp_path):
     with pytest.raises(InputError) as exc:
         load_scenario(p)
     assert exc.value.line == 9 and "two projects named 'a'" in exc.value.message
+
+
+def test_resource_aliases_reach_the_instances_and_the_transcript_form(tmp_path):
+    """A theme: `aliases` under a resource names it in free text; the instance carries them
+    and writes them in the paper form that transcripts record and `coord replay` reads."""
+    from coord.game.negotiation.pool import instance_from_paper_dict
+
+    text = MINIMAL.replace(
+        "game:\n",
+        "game:\n  resources: {r1: {cost: 1, supply: 9, aliases: [wood, timber]}, "
+        "r2: {cost: 1, supply: 9}}\n  budget: 7\n",
+    )
+    p = tmp_path / "s.yaml"
+    p.write_text(text)
+    inst = load_scenario(p).instances[0]
+    assert inst.resource_aliases == {"r1": ["wood", "timber"]}
+    back = instance_from_paper_dict(inst.to_dict(), source="t", id=inst.id)
+    assert back.resource_aliases == {"r1": ["wood", "timber"]}
+
+
+def test_aliases_of_an_undeclared_resource_are_refused():
+    from helpers import PAPER_GAME
+
+    from coord.errors import InputError
+    from coord.game.negotiation.pool import instance_from_paper_dict
+
+    with pytest.raises(InputError) as e:
+        instance_from_paper_dict(
+            {**PAPER_GAME, "resource_aliases": {"r9": ["gold"]}}, source="g.json", id="g"
+        )
+    assert e.value.json_path == ("resource_aliases", "r9") and "not a resource" in str(e.value)

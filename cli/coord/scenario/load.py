@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,14 @@ def economy_of(spec: Scenario) -> Economy:
 
 
 def _instances(spec: Scenario, path: Path, positions: Positions) -> list[Instance]:
+    aliases = {n: tuple(r.aliases) for n, r in spec.game.resources.items() if r.aliases}
+    found = _plain_instances(spec, path, positions)
+    if not aliases:
+        return found
+    return [dataclasses.replace(i, meta=(*i.meta, ("resource_aliases", aliases))) for i in found]
+
+
+def _plain_instances(spec: Scenario, path: Path, positions: Positions) -> list[Instance]:
     names = tuple(spec.agents)
     if spec.game.pool is not None:
         from coord.game.negotiation.pool import load_pool_file

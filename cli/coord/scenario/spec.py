@@ -69,6 +69,11 @@ class _Model(BaseModel):
 class ResourceSpec(_Model):
     cost: float = Field(gt=0, description="Price of one unit.")
     supply: int = Field(ge=0, description="Units available per round to both agents together.")
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Other names of this resource in a theme (e.g. wood, timber): what "
+        "agents may call it in free text. Cosmetic for the game; `coord replay` reads them.",
+    )
 
 
 class ProjectSpec(_Model):

@@ -108,6 +108,13 @@ class Instance:
     def projects_of(self, agent: str) -> tuple[Project, ...]:
         return self.projects[self.side(agent)]
 
+    @property
+    def resource_aliases(self) -> dict[str, list[str]]:
+        """Other names of resources in a theme ({"r1": ["wood", "timber"]}); cosmetic, as
+        all names are (DESIGN §4), but what free text written under the theme uses."""
+        value = dict(self.meta).get("resource_aliases")
+        return {k: list(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
     def to_dict(self) -> dict:
         """The paper's instance form (as `coord solve` and transcripts record it)."""
         eco = self.economy
@@ -134,6 +141,7 @@ class Instance:
                     "bonus": eco.synergy.bonus,
                 }
             ),
+            **({"resource_aliases": aliases} if (aliases := self.resource_aliases) else {}),
         }
 
 

@@ -278,9 +278,9 @@ def instance_from_paper_dict(
     """One instance from the paper's keys at the top level of `d`.
 
     Reads resource_costs, resource_supply, agent_budget, max_resource_types,
-    agent_projects and the optional scenario_synergy (and `agents`, when present, as
-    `Instance.to_dict` writes it). `path` prefixes the JSON paths in error messages (their
-    `json_path` stays relative to `d`).
+    agent_projects and the optional scenario_synergy (and `agents` and
+    `resource_aliases`, when present, as `Instance.to_dict` writes them). `path`
+    prefixes the JSON paths in error messages (their `json_path` stays relative to `d`).
     """
     r = _Reader(source)
     d = r.mapping(d, path or "(top level)", "an instance")
@@ -291,12 +291,29 @@ def instance_from_paper_dict(
     synergy = _synergy(r, d.get("scenario_synergy"), _at(path, "scenario_synergy"), eco)
     if "agents" in d:
         agents = _agents(r, d["agents"], _at(path, "agents"))
+    aliases = _aliases(r, d.get("resource_aliases"), _at(path, "resource_aliases"), eco)
     return Instance(
         id=id,
         economy=dataclasses.replace(eco, synergy=synergy),
         projects=projects,
         agents=tuple(agents),
+        meta=(("resource_aliases", aliases),) if aliases else (),
     )
+
+
+def _aliases(r: _Reader, value: Any, path: str, eco) -> dict[str, tuple[str, ...]]:
+    """``{resource: [other names...]}`` (a theme), every resource a declared one."""
+    if value is None:
+        return {}
+    value = r.mapping(value, path, "resource aliases")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, names in value.items():
+        if name not in eco.names:
+            r.fail(_at(path, name), f"{name!r} is not a resource of this game")
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            r.fail(_at(path, name), "must be a list of names")
+        out[name] = tuple(names)
+    return out
 
 
 def _is_bucket(value: Any) -> bool:
