@@ -279,3 +279,24 @@ def test_unusable_input(tmp_path):
     with pytest.raises(InputError) as e:
         diff_transcripts(other, a)
     assert e.value.line == 1 and "not a coord transcript" in e.value.message
+
+
+def test_an_inserted_event_is_the_divergence_not_a_shift(tmp_path):
+    """b recorded one more event inside round 1 turn 1 (a provider error before a retry):
+    events pair up by kind and agent within the turn, so the divergence is that event on
+    b's side, and nothing after it is reported as shifted."""
+    extra = ("error", {"round": 1, "turn": 1, "agent": "alice", "message": "HTTP 529, retried"})
+    events = game()
+    a = write(tmp_path / "a.jsonl", events)
+    b = write(tmp_path / "b.jsonl", [events[0], events[1], extra, *events[2:]])
+    fd = diff_transcripts(a, b).to_dict()["first_divergence"]
+    assert fd["path"] == "(not in a)" and fd["a"]["kind"] is None
+    assert fd["b"]["kind"] == "error" and fd["b"]["line"] == 4 and fd["b"]["agent"] == "alice"
+
+
+def test_a_missing_turn_is_named_by_its_round_and_turn(tmp_path):
+    events = game()
+    a = write(tmp_path / "a.jsonl", events)
+    b = write(tmp_path / "b.jsonl", [e for e in events if e[0] != "ledger" or e[1]["turn"] != 2])
+    fd = diff_transcripts(a, b).to_dict()["first_divergence"]
+    assert fd["a"]["kind"] == "ledger" and (fd["a"]["round"], fd["a"]["turn"]) == (1, 2)

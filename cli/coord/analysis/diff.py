@@ -327,10 +327,23 @@ def _field(path: str, a: Any, b: Any) -> dict:
     return d
 
 
-def _divergence(line: int, ea: dict | None, eb: dict | None, diffs: list) -> dict:
-    a, b = _position(ea, line), _position(eb, line)
+def _divergence(
+    line: int,
+    ea: dict | None,
+    eb: dict | None,
+    diffs: list,
+    *,
+    line_b: int | None = None,
+    missing: str | None = None,
+    ended: bool = False,
+) -> dict:
+    """``line`` is where a's event is (b's, when only b has one); ``line_b`` b's line when
+    the two differ; ``missing`` the side ("a"/"b") that has no event here, ``ended`` when
+    that is because its file ended."""
+    a, b = _position(ea, line), _position(eb, line if line_b is None else line_b)
     if ea is None or eb is None:
-        path = "(end of a)" if ea is None else "(end of b)"
+        side = missing or ("a" if ea is None else "b")
+        path = f"(end of {side})" if ended else f"(not in {side})"
     else:
         path = diffs[0][0]
     return {
@@ -342,8 +355,53 @@ def _divergence(line: int, ea: dict | None, eb: dict | None, diffs: list) -> dic
     }
 
 
+def _steps(t: Transcript, side: _Side):
+    """``(key, [(line, event)...])`` per step: consecutive events of one (round, turn).
+    Every event is also fed to ``side``."""
+    key, step = None, []
+    for line, e in enumerate(t.events(), start=2):  # events() yields every line up to the seal
+        side.feed(e)
+        k = (e.get("round"), e.get("turn"))
+        if step and k != key:
+            yield key, step
+            step = []
+        key = k
+        step.append((line, e))
+    if step:
+        yield key, step
+
+
+def _match_key(e: dict) -> tuple:
+    return (e.get("kind"), e.get("agent", e.get("by")), e.get("op"), e.get("code"))
+
+
+def _step_divergence(sa: list, sb: list) -> dict | None:
+    """The first difference between two steps of the same (round, turn): events are paired
+    by kind and agent in order of appearance, so an extra event (a retried call, one more
+    ledger entry) is reported as itself instead of shifting every pair after it."""
+    used: set[int] = set()
+    for la, ea in sa:
+        k = _match_key(ea)
+        j = next((j for j, (_, eb) in enumerate(sb) if j not in used and _match_key(eb) == k), None)
+        if j is None:
+            return _divergence(la, ea, None, [], missing="b")
+        used.add(j)
+        lb, eb = sb[j]
+        diffs = differences(normalize(ea), normalize(eb))
+        if diffs:
+            return _divergence(la, ea, eb, diffs, line_b=lb)
+    for j, (lb, eb) in enumerate(sb):
+        if j not in used:
+            return _divergence(lb, None, eb, [], missing="a")
+    return None
+
+
 def diff_transcripts(path_a: str | os.PathLike, path_b: str | os.PathLike) -> DiffReport:
-    """Compare two transcripts; `InputError` (naming file and line) for unusable input."""
+    """Compare two transcripts; `InputError` (naming file and line) for unusable input.
+
+    The events are aligned by hash chain while the two share a prefix (identical lines),
+    then step by step, a step being one (round, turn): within a step, events pair up by
+    kind and agent, so the first divergence is the first step whose contents differ."""
     ta, tb = Transcript.open(path_a), Transcript.open(path_b)
     setup = [
         _field(p, va, vb)
@@ -353,26 +411,45 @@ def diff_transcripts(path_a: str | os.PathLike, path_b: str | os.PathLike) -> Di
     prefix_open = ta.header.get("hash") is not None and ta.header["hash"] == tb.header.get("hash")
     shared = 1 if prefix_open else 0
     divergence = None
-    line = 1  # the header
-    for ea, eb in zip_longest(ta.events(), tb.events()):
-        line += 1
-        if ea is not None:
-            sa.feed(ea)
-        if eb is not None:
-            sb.feed(eb)
+    check_end = None  # the side lacking an event at the divergence: did its file end there?
+    for step_a, step_b in zip_longest(_steps(ta, sa), _steps(tb, sb)):
+        if check_end is not None:
+            if (step_a if check_end == "a" else step_b) is not None:
+                check_end = None  # it goes on: the event is missing, not cut off
         if divergence is not None:
+            continue  # keep reading: the summaries cover the whole files
+        if step_a is None or step_b is None:
+            (_, only), missing = (step_b, "a") if step_a is None else (step_a, "b")
+            line, event = only[0]
+            divergence = _divergence(
+                line,
+                event if missing == "b" else None,
+                event if missing == "a" else None,
+                [],
+                missing=missing,
+                ended=True,
+            )
             continue
-        if ea is None or eb is None:
-            divergence = _divergence(line, ea, eb, [])
+        (ka, ea), (kb, eb) = step_a, step_b
+        if ka != kb:
+            (la, first_a), (lb, first_b) = ea[0], eb[0]
+            diffs = differences(normalize(first_a), normalize(first_b))
+            divergence = _divergence(la, first_a, first_b, diffs, line_b=lb)
             continue
-        diffs = differences(normalize(ea), normalize(eb))
-        if diffs:
-            divergence = _divergence(line, ea, eb, diffs)
-        elif prefix_open and ea.get("hash") == eb.get("hash"):
-            shared += 1
-        else:
-            prefix_open = False
+        divergence = _step_divergence(ea, eb)
+        if divergence is not None and divergence["path"].startswith("(not in "):
+            check_end = divergence["path"][8]
+        if prefix_open:  # the shared prefix: identical lines (hash and contents) from the top
+            lead = 0
+            for (_, x), (_, y) in zip(ea, eb):
+                if x.get("hash") != y.get("hash") or differences(normalize(x), normalize(y)):
+                    break
+                lead += 1
+            shared += lead
+            prefix_open = divergence is None and lead == len(ea) == len(eb)
 
+    if check_end is not None:
+        divergence["path"] = f"(end of {check_end})"
     rounds = []
     for r in [*sa.rounds, *(r for r in sb.rounds if r not in sa.rounds)]:
         ra, rb = sa.rounds.get(r), sb.rounds.get(r)
