@@ -92,7 +92,7 @@ def build(path: Path, events: int, work: Path) -> int:
 
 
 # Free-text messages in the manner of LLM negotiators: each is filled with fresh numbers,
-# names and phrasing, so (unlike policy agents) no two messages repeat.
+# names and phrasing, so (unlike policy agents' fixed sentences) few messages repeat.
 _OPENERS = (
     "Thanks for laying that out, {me}.",
     "I've looked at the numbers again.",
@@ -120,6 +120,14 @@ _REPLIES = (
     "Noted. Before I commit, can you confirm you only need {a} {ra}?",
     "That's close. If you drop to {b} {rb} I would agree.",
 )
+_ASIDES = (
+    "My budget this round is {budget}.",
+    "Project {p} pays {pct} per run on my side.",
+    "I can run project {p} at most {k} times.",
+    "We reached {pct}% last time, so there is room to improve.",
+    "That would leave {budget} of my budget unspent.",
+    "",
+)
 _PURCHASES = (
     "Buying now: {a} {ra} and {b} {rb}.",
     "Submitting my purchase as agreed.",
@@ -129,7 +137,7 @@ _PURCHASES = (
 
 def build_chat(path: Path, events: int, seed: int = 7) -> int:
     """Write an interchange transcript of `events` messages (JSON Lines, `game` first) whose
-    texts read like LLM negotiators' and never repeat."""
+    texts read like LLM negotiators' and rarely repeat (about nine in ten are distinct)."""
     import random
 
     rng = random.Random(seed)
@@ -178,7 +186,8 @@ def build_chat(path: Path, events: int, seed: int = 7) -> int:
                     row["action"] = {fill["ra"]: fill["a"]} if fill["a"] else {fill["rc"]: 1}
                 else:
                     body = rng.choice(_PROPOSALS if turn % 2 == 0 else _REPLIES)
-                    row["text"] = rng.choice(_OPENERS).format(**fill) + " " + body.format(**fill)
+                    parts = (rng.choice(_OPENERS), body, rng.choice(_ASIDES))
+                    row["text"] = " ".join(p.format(**fill) for p in parts if p)
                 f.write(json.dumps(row) + "\n")
                 n += 1
                 if n >= events:

@@ -12,6 +12,9 @@ numbers mean the same on a slow or busy machine:
    pair scan of the same instances; target well under 50 ms.
 4. protocol content validation: messages/s through coord's compiled validators against
    plain python-jsonschema on the same schema and messages; target ≥ 100,000/s.
+5. replay: `coord replay --format json` on a 1,000,000-event coord transcript and on as
+   many LLM-like free-text messages, events/s and peak memory, against a bare `json.loads`
+   pass over the same file (`replay.py`; `--replay-events N` to change the size).
 
 Games are played as `coord run` plays them: with the `negotiation` protocol checked live.
 
@@ -193,13 +196,25 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     ap.add_argument("--format", choices=["text", "json"], default="text")
+    ap.add_argument(
+        "--replay-events",
+        type=int,
+        default=None,
+        help="events per replay transcript (default 1,000,000; 100,000 with --quick)",
+    )
     args = ap.parse_args(argv)
     n = 5 if args.quick else 15
+    sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+    from replay import bench_replay
+    from replay import report as replay_report
+
+    events = args.replay_events or (100_000 if args.quick else 1_000_000)
     results = {
         "startup": bench_startup(n),
         "games": bench_games(1.0 if args.quick else 3.0),
         "oracle": bench_oracle(30 if args.quick else 100),
         "schemas": _bench_schemas(0.5 if args.quick else 2.0),
+        "replay": bench_replay(events),
     }
     if args.format == "json":
         print(json.dumps({"schema_version": 1, **results}, indent=2))
@@ -228,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         f"schemas    {v['fast_per_s']:,.0f} messages/s validated (target ≥ 100,000); "
         f"{v['ratio']:.0f}× plain python-jsonschema ({v['python_jsonschema_per_s']:,.0f}/s)"
     )
+    print(replay_report(results["replay"]))
     return 0
 
 
