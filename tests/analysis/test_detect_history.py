@@ -288,3 +288,57 @@ def test_grounded_on_one_instance_every_round_is_not_g1(tmp_path):
     ex = load_exchange(tmp_path / "out" / "grounded-shifting" / "seed1-rep0.jsonl")
     assert any(t.action and t.action.get("share") for r in ex.rounds[1:] for t in r.turns)
     assert detect(ex, ["G1"]) == []
+
+
+# -- (d) proposing afresh a plan already agreed in the round -----------------------------------
+
+AGREED_THEN_REOPENED = [
+    say(
+        1,
+        "B",
+        "How about this: I take 3 r1 and 9 r2, and you take 2 r1 and 4 r3? That gets us 29.",
+    ),
+    say(1, "A", "Sounds good, that works for me."),
+    say(1, "B", "Hi again! Let me share my projects first: my best one needs r2."),
+    say(
+        1,
+        "B",
+        "I propose that I take 3 r1 and 9 r2, while you take 2 r1 and 4 r3. What do you say?",
+    ),
+]
+
+
+def test_agreed_plan_proposed_afresh_in_the_same_round_is_g1(tmp_path):
+    findings = run(tmp_path, AGREED_THEN_REOPENED)
+    assert found(findings) == [(1, "reproposed_agreed_plan")]
+    ev = findings[0].evidence
+    assert ev["agreement"]["turn"] == 2 and ev["agreement"]["agent"] == "A"
+    assert ev["reproposal"]["turn"] == 4 and ev["plan"] == {
+        "B": {"r1": 3, "r2": 9},
+        "A": {"r1": 2, "r3": 4},
+    }
+
+
+def test_restating_the_deal_is_not_proposing_it_afresh(tmp_path):
+    recap = AGREED_THEN_REOPENED[:2] + [
+        say(1, "B", "Great. To recap: I take 3 r1 and 9 r2, and you take 2 r1 and 4 r3."),
+        say(1, "B", "As agreed, I take 3 r1 and 9 r2; you take 2 r1 and 4 r3."),
+    ]
+    assert found(run(tmp_path, recap)) == []
+
+
+def test_a_plan_proposed_again_after_a_rejection_is_not_forgetting(tmp_path):
+    changed_mind = AGREED_THEN_REOPENED[:2] + [
+        say(1, "A", "Wait, no - that doesn't work for me after all, my budget is too tight."),
+        AGREED_THEN_REOPENED[3],
+    ]
+    assert found(run(tmp_path, changed_mind)) == []
+
+
+def test_forgetful_policy_is_caught_by_g1(scarce_runs):
+    exchange = load_exchange(scarce_runs / "forgetful" / "seed1-rep0.jsonl")
+    findings = detect(exchange, ["G1"])
+    assert {f.evidence["variant"] for f in findings} == {"reproposed_agreed_plan"}
+    assert {f.round for f in findings} == {r.number for r in exchange.rounds}
+    grounded = load_exchange(scarce_runs / "grounded" / "seed1-rep0.jsonl")
+    assert detect(grounded, ["G1"]) == []

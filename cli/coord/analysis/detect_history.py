@@ -26,6 +26,11 @@
     partner's projects when an earlier round was played on the same instance. (Re-sharing
     one's own projects is not a finding: it loses nothing, and the `grounded` remedy does it
     every round on purpose so that a reset partner can recover.)
+    (d) ``re-proposed agreed plan``: within a round, after an agent agreed to a plan (an
+    ``accept`` or agreement language, placed as G4 places it) and before any rejection or
+    renegotiation, an agent proposes that same plan afresh (a new proposal, without
+    words that recall the deal: "as agreed", "to confirm", "recap", "our deal"...), as if
+    the agreement had not happened. Once per round.
 
 A warning. Deterministic and tuned for precision: plans are compared exactly, rejection and
 renegotiation are read with fixed phrase lists, and a round whose instance is unknown is
@@ -43,6 +48,7 @@ from coord.analysis.exchange import Round, Turn
 from coord.analysis.phrases import Gated
 from coord.analysis.statements import (
     ACCEPT_TYPES,
+    _agreed_to,
     _Ctx,
     _diffs,
     _final_agreement,
@@ -150,6 +156,10 @@ class HistoryLoss:
                     same.evidence["contradicts_agreement"] = {
                         k: f.evidence[k] for k in ("agreed_plan", "agreement", "differences")
                     }
+            if not out or all(f.round != rnd.number for f in out):
+                forgot = _reproposed_agreed(ctx, view)
+                if forgot is not None:
+                    out.append(forgot)
         out += _fresh_start(self, rnd)
         return out
 
@@ -384,6 +394,80 @@ def _finding_b(prev: _View, cur: _View, agreement: _Msg, target, msg: _Msg, said
             "stated": {a: dict(q) for a, q in said.items()},
             "differences": over,
             "efficiency": cur.rnd.efficiency,
+        },
+    )
+
+
+# -- (d) proposing afresh a plan agreed earlier in the round ---------------------------------
+
+# Words that recall an agreement: a message restating the deal with them is not proposing.
+_RECALL = Gated(
+    r"\b(?:as\s+agreed|we\s+agreed|(?:our|the)\s+(?:deal|agreement)|agreed\s+(?:plan|split|deal)"
+    r"|to\s+(?:recap|confirm|summari[sz]e)|recap\w*|restat\w*|reminder|to\s+be\s+clear"
+    r"|confirm\w*|as\s+discussed|as\s+settled)\b",
+    (
+        "agree",
+        "deal",
+        "recap",
+        "confirm",
+        "summar",
+        "restat",
+        "remind",
+        "clear",
+        "discuss",
+        "settl",
+    ),
+)
+
+
+def _reproposed_agreed(ctx: _Ctx, view: _View) -> Finding | None:
+    proposals = [m for m in view.msgs if m.purchase is None and m.is_proposal and m.stated]
+    keys = [_key(m.stated) for m in proposals]
+    if len(set(keys)) == len(keys):
+        return None  # no plan proposed twice: nothing can have been proposed afresh
+    agreed: list[tuple[_Msg, object, tuple]] = []  # (agreement, what it agreed to, plan key)
+    for msg in view.msgs:
+        if msg.purchase is not None:
+            continue
+        text = _norm(msg.turn.text)
+        if agreed and msg.is_proposal and msg.stated and not _RECALL.search(text):
+            key = _key(msg.stated)
+            for agreement, target, k in agreed:
+                if k == key and target.msg is not msg:
+                    return _finding_d(view, msg, agreement, target)
+        if (msg.turn.type or "").lower() in REJECT_TYPES or _REJECTION.search(text):
+            agreed.clear()
+        elif _RENEGOTIATION.search(text):
+            agreed.clear()
+        elif msg.agree is not None:
+            target, _ = _agreed_to(ctx, view, msg)
+            if target is not None and target.msg is not msg:
+                agreed.append((msg, target, _key(target.plan)))
+    return None
+
+
+def _finding_d(view: _View, msg: _Msg, agreement: _Msg, target) -> Finding:
+    rnd = view.rnd.number
+    plan = {a: dict(q) for a, q in msg.stated.items()}
+    return Finding(
+        code=CODE,
+        name=NAME,
+        severity="warning",
+        round=rnd,
+        turns=sorted({target.msg.turn.turn, agreement.turn.turn, msg.turn.turn}),
+        agents=sorted({msg.turn.agent, agreement.turn.agent}),
+        message=(
+            f"round {rnd}: {msg.turn.agent} proposes afresh (turn {msg.turn.turn}) the plan "
+            f"{agreement.turn.agent} already agreed to (turn {agreement.turn.turn}), as if "
+            f"there were no agreement: {_fmt_plan(plan)}"
+        ),
+        evidence={
+            "variant": "reproposed_agreed_plan",
+            "rounds": [rnd],
+            "plan": plan,
+            "agreed_from": {**_where(target.msg), "round": rnd},
+            "agreement": {**_where(agreement), "round": rnd, "phrase": agreement.agree},
+            "reproposal": {**_where(msg), "round": rnd},
         },
     )
 
