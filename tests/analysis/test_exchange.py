@@ -191,3 +191,57 @@ def test_purchase_of():
     assert purchase_of({"r9": 2}, names=("r1", "r2")) is None
     assert purchase_of({"r1": -1}) is None
     assert purchase_of({}) is None
+
+
+# -- reading round by round --------------------------------------------------------------------
+
+
+def test_stream_yields_rounds_as_they_end(tmp_path):
+    from coord.analysis.exchange import open_exchange
+
+    rows = [{"game": PAPER_GAME, "agents": ["A", "B"]}]
+    for r in (1, 2, 3):
+        rows += [{"agent": "A", "round": r, "text": "hi"}, {"agent": "B", "round": r, "text": "yo"}]
+    stream = open_exchange(write_jsonl(tmp_path / "t.jsonl", rows))
+    assert stream.agents == ("A", "B")
+    first = next(stream.rounds)
+    assert first.number == 1 and [t.agent for t in first.turns] == ["A", "B"]
+    assert [r.number for r in stream.rounds] == [2, 3]
+
+
+def test_rounds_out_of_order_are_read_again_whole(tmp_path):
+    """A message of a round that already ended cannot be streamed: open_exchange says so
+    (OutOfOrder) and the whole-file reading puts it in its round; replay does that itself."""
+    from coord.analysis.exchange import OutOfOrder, open_exchange
+    from coord.analysis.replay import replay_files
+
+    rows = [
+        {"game": PAPER_GAME, "agents": ["A", "B"]},
+        {"agent": "A", "round": 1, "text": "I take 9 r2."},
+        {"agent": "A", "round": 2, "text": "hello again"},
+        {"agent": "B", "round": 1, "text": "fine"},
+    ]
+    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    with pytest.raises(OutOfOrder):
+        list(open_exchange(path).rounds)
+    whole = load_exchange(path)
+    assert [(r.number, [t.agent for t in r.turns]) for r in whole.rounds] == [
+        (1, ["A", "B"]),
+        (2, ["A"]),
+    ]
+    doc = replay_files([path])
+    assert [r["round"] for r in doc["files"][0]["rounds"]] == [1, 2]
+
+
+def test_a_third_speaker_without_an_agents_record_reads_the_file_whole(tmp_path):
+    from coord.analysis.exchange import OutOfOrder, open_exchange
+
+    rows = [
+        {"agent": "A", "text": "hi"},
+        {"agent": "B", "text": "hi"},
+        {"agent": "C", "text": "me too"},
+    ]
+    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    with pytest.raises(OutOfOrder):
+        list(open_exchange(path).rounds)
+    assert load_exchange(path).agents == ("A", "B", "C")

@@ -152,3 +152,30 @@ def test_chat_list_with_real_agreement_is_clean(coord, tmp_path):
         "replay", path, "--scenario", find_scenario("negotiation/scarce-0.5"), "--format", "json"
     )
     assert r.json()["files"][0]["findings"] == [] and r.code == 0
+
+
+def test_long_exchange_text_shows_the_rounds_with_findings(coord, tmp_path):
+    """Past 2,000 turns the text timeline keeps only rounds with findings (and says how
+    many it left out); --timeline shows every turn."""
+    from helpers import PAPER_GAME
+
+    rows = [{"game": PAPER_GAME, "agents": ["A", "B"]}]
+    for r in range(1, 402):  # 400 quiet rounds of 6 turns, then a broken deal
+        rows += [{"agent": a, "round": r, "text": f"chat {r}"} for a in "ABABAB"]
+    last = 402
+    rows += [
+        {"agent": "B", "round": last, "text": "I take 3 r1 and 9 r2; you take 2 r1 and 4 r3."},
+        {"agent": "A", "round": last, "text": "Sounds good, deal."},
+        {"agent": "A", "round": last, "text": "Buying.", "action": {"r2": 9}},
+        {"agent": "B", "round": last, "text": "Buying.", "action": {"r1": 3, "r2": 9}},
+    ]
+    path = tmp_path / "long.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in rows))
+    short = coord("replay", path)
+    assert short.code == 1
+    assert "round(s) without findings not shown" in short.out
+    assert f"round {last}" in short.out and "G4" in short.out
+    full = coord("replay", path, "--timeline")
+    assert "not shown" not in full.out and f"chat {last - 1}" in full.out
+    assert f"chat {last - 1}" not in short.out  # a quiet round past the first 2,000 turns
+    assert len(short.out.splitlines()) < len(full.out.splitlines()) - 300
