@@ -105,15 +105,15 @@ def table(
     out().print(t)
 
 
-def progress(label: str) -> Callable[[int], Callable[[], None]]:
-    """A progress-bar factory for long work: `start(total)` returns `advance()`.
+def progress(label: str) -> Callable[[int], Callable[..., None]]:
+    """A progress-bar factory for long work: `start(total)` returns `advance(n=1)`.
 
     Drawn on stderr only when it is a terminal; scripts and CI see nothing.
     """
 
-    def start(total: int) -> Callable[[], None]:
+    def start(total: int) -> Callable[..., None]:
         if not err().is_terminal or total <= 1:
-            return lambda: None
+            return lambda n=1: None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         bar = Progress(
@@ -128,9 +128,9 @@ def progress(label: str) -> Callable[[int], Callable[[], None]]:
         bar.start()
         done = [0]
 
-        def advance() -> None:
-            done[0] += 1
-            bar.advance(task)
+        def advance(n: int = 1) -> None:
+            done[0] += n
+            bar.advance(task, n)
             if done[0] >= total:
                 bar.stop()
 

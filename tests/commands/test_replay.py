@@ -179,3 +179,19 @@ def test_long_exchange_text_shows_the_rounds_with_findings(coord, tmp_path):
     assert "not shown" not in full.out and f"chat {last - 1}" in full.out
     assert f"chat {last - 1}" not in short.out  # a quiet round past the first 2,000 turns
     assert len(short.out.splitlines()) < len(full.out.splitlines()) - 300
+
+
+def test_progress_covers_every_line(scarce_runs):
+    """The progress bar (drawn only on a terminal) is advanced over the file's lines."""
+    from coord.analysis.replay import replay_files
+
+    path = scarce_runs / "fair" / "seed1-rep0.jsonl"
+    steps: list = []
+
+    def factory(total):
+        steps.append(total)
+        return lambda n=1: steps.append(n)
+
+    replay_files([path], progress=factory)
+    total = len(path.read_bytes().splitlines())
+    assert steps[0] == total and sum(steps[1:]) == total and all(n >= 0 for n in steps[1:])

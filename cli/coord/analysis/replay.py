@@ -25,6 +25,7 @@ def replay_files(
     protocol: str | None = None,
     metrics: bool = False,
     timeline: str = "none",
+    progress=None,
 ) -> dict[str, Any]:
     """The `--format json` document for ``paths``.
 
@@ -34,7 +35,8 @@ def replay_files(
     file whose rounds are not contiguous is read again, whole. ``timeline``
     is ``"none"`` (no ``timeline`` key), ``"all"`` (every turn) or ``"auto"`` (every turn
     up to `TIMELINE_TURNS`, then only rounds with findings, with the rest counted in
-    ``{"elided": n}`` entries).
+    ``{"elided": n}`` entries). ``progress`` is a `console.progress` factory: each file
+    gets a bar over its lines.
     """
     from coord.analysis.detectors import DETECTORS
     from coord.analysis.engine import Diagnosis
@@ -47,16 +49,24 @@ def replay_files(
         from coord.analysis.exchange import OutOfOrder
 
         try:
-            entry = _replay_one(path, chosen, instance, metrics, timeline, ordered=True)
+            entry = _replay_one(path, chosen, instance, metrics, timeline, progress, ordered=True)
         except OutOfOrder:
-            entry = _replay_one(path, chosen, instance, metrics, timeline, ordered=False)
+            entry = _replay_one(path, chosen, instance, metrics, timeline, progress, ordered=False)
         if protocol:
             entry["findings"] += _protocol_findings(protocol, path)
         files.append(entry)
     return {"schema_version": 1, "detectors": chosen, "files": files}
 
 
-def _replay_one(path, chosen, instance, metrics, timeline, *, ordered) -> dict[str, Any]:
+def _lines(path) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            n += chunk.count(b"\n")
+    return n
+
+
+def _replay_one(path, chosen, instance, metrics, timeline, progress, *, ordered) -> dict[str, Any]:
     from coord.analysis.engine import Diagnosis
     from coord.analysis.exchange import open_exchange
     from coord.analysis.instrumentation import Meter
@@ -67,7 +77,14 @@ def _replay_one(path, chosen, instance, metrics, timeline, *, ordered) -> dict[s
     meter = Meter() if metrics else None
     rounds, findings, turns = Spool(), Spool(), Spool()
     kept = elided = 0
+    total = _lines(path) if progress is not None else 0
+    advance = progress(total) if progress is not None else None
+    at = 0
     for rnd in stream.rounds:
+        if advance is not None:
+            last = max((t.line for t in rnd.turns if t.line), default=at)
+            advance(max(0, last - at))
+            at = max(at, last)
         found = diagnosis.feed(rnd)
         findings += [f.to_dict() for f in found]
         rounds.append(_round_summary(rnd))
@@ -85,6 +102,8 @@ def _replay_one(path, chosen, instance, metrics, timeline, *, ordered) -> dict[s
             elided += 1
     if elided:
         turns.append({"elided": elided})
+    if advance is not None:
+        advance(max(0, total - at))  # the lines after the last message; closes the bar
     entry: dict[str, Any] = {}
     if meter is not None:
         entry["metrics"] = meter.result(stream.kind, stream.stats)

@@ -74,6 +74,7 @@ def replay(
         protocol=protocol,
         metrics=metrics,
         timeline=shown,
+        progress=console.progress("replay") if console.err().is_terminal else None,
     )
     if fmt is ReplayFormat.json:
         console.print_json_lines(doc)
