@@ -161,6 +161,14 @@ QUANTITY_CASES = [
     ("I'll take 3 berries and 2 glasses.", [("berry", 3, S), ("glass", 2, S)]),
     ("You get 2 iron ores.", [("iron", 2, P)]),
     ("You get 1 berry.", [("berry", 1, P)]),
+    # owners through attitude words, arrows and lists
+    (
+        "I'd be happy to take 9 of r2 if you're okay with taking the 10 r1.",
+        [("r2", 9, S), ("r1", 10, P)],
+    ),
+    ("Let's do: me -> 9 r2; you -> 3 r1 + 6 r3.", [("r2", 9, S), ("r1", 3, P), ("r3", 6, P)]),
+    ("- Me: 9 r2\n- You: 3 r1, 6 r3", [("r2", 9, S), ("r1", 3, P), ("r3", 6, P)]),
+    ("**Proposal**: I take `9 r2`; you take `3 r1`.", [("r2", 9, S), ("r1", 3, P)]),
 ]
 
 
@@ -273,6 +281,8 @@ AGREEMENT_CASES = [
     ("As agreed, I'm buying 3 r1.", "agreed"),
     ("Deal, right?", "Deal"),
     ("Hmm, let me think. OK, deal!", "deal"),
+    ("I'm fine with that split - you get 3 r1.", "I'm fine with that"),
+    ("We're happy with your proposal.", "We're happy with your proposal"),
 ]
 
 
@@ -283,6 +293,8 @@ def test_agreement_phrase(text, phrase):
 
 NOT_AGREEMENT = [
     "No deal.",
+    "I'm not fine with that split.",
+    "Would you be okay with that?",
     "Not a deal I can accept.",
     "That's not a deal.",
     "No deal unless you leave me at least 4 stone.",

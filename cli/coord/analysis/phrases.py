@@ -103,6 +103,16 @@ _AGREEMENT: list[tuple[re.Pattern[str], bool, tuple[str, ...]]] = [
         ("work",),
     ),
     (
+        re.compile(
+            r"\b(?:I'?m|I\s+am|we'?re|we\s+are)\s+(?:(?:really|totally|quite|perfectly|absolutely"
+            r"|completely|fully|also|very|more\s+than)\s+)?(?:fine|ok|okay|good|happy|content)"
+            r"\s+with\s+(?:that|this|it|the\s+(?:deal|split|plan|proposal|offer)|your\s+\w+)\b",
+            _I,
+        ),
+        False,
+        ("with",),
+    ),
+    (
         re.compile(r"\bI(?:'ll|\s+will)\s+take\s+(?:it|that|this|the\s+deal)\b", _I),
         False,
         ("take",),

@@ -249,6 +249,8 @@ _ADVERBS = (
     r"(?:\s+(?:also|just|only|then|still|really|definitely|happily|gladly|probably|rather"
     r"|would|could|can|should|will|shall|must|might|may|do|get\s+to|be\s+able\s+to|like\s+to"
     r"|love\s+to|prefer\s+to|want\s+to|need\s+to|plan\s+to|going\s+to|gonna|propose\s+to"
+    r"|be\s+(?:happy|glad|willing|able|okay|ok|fine)\s+to|(?:happy|glad|willing|okay|ok|fine)"
+    r"\s+(?:with|to)"
     r"|to|at\s+least|at\s+most|instead|now|already|each|both|all))*"
 )
 _SHARE = r"(?:share|part|portion|side|allocation|cut|half|end|bundle|split|allotment)"
@@ -290,8 +292,13 @@ _CUES: list[tuple[re.Pattern[str], str | None, bool, tuple[str, ...]]] = [
         False,
         ("your",),
     ),
-    (re.compile(r"\b(?:mine|myself)\b|\bme\s*:", _I), SPEAKER, True, ("mine", "myself", "me")),
-    (re.compile(r"\byours(?:elf)?\b|\byou\s*:", _I), PARTNER, True, ("you",)),
+    (
+        re.compile(r"\b(?:mine|myself)\b|\bme\s*(?::|->|→|=>)", _I),
+        SPEAKER,
+        True,
+        ("mine", "myself", "me"),
+    ),
+    (re.compile(r"\byours(?:elf)?\b|\byou\s*(?::|->|→|=>)", _I), PARTNER, True, ("you",)),
     (
         re.compile(r"\bwe(?:'ll|'d)?\s+(?:each|both|all|split|share)\b|\beach\s+of\s+us\b", _I),
         None,

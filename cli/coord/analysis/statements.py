@@ -180,13 +180,17 @@ class _Ctx:
 
 
 def _resource_table(rnd: Round) -> dict[str, list[str]]:
+    """Each resource's names in free text: its own, "r 2" / "resource 2" for the paper's
+    numbered names (r1, r2...), and a theme's aliases when the game records them."""
     names = rnd.instance.economy.names
     table: dict[str, list[str]] = {n: [n] for n in names}
-    extra = dict(rnd.instance.meta).get("resource_aliases")  # themed names, when recorded
-    if isinstance(extra, dict):
-        for name, aliases in extra.items():
-            if name in table and isinstance(aliases, (list, tuple)):
-                table[name] += [str(a) for a in aliases]
+    for n in names:
+        m = re.fullmatch(r"[rR](\d+)", n)
+        if m:
+            table[n] += [f"r {m.group(1)}", f"resource {m.group(1)}"]
+    for name, aliases in rnd.instance.resource_aliases.items():
+        if name in table:
+            table[name] += aliases
     return table
 
 
