@@ -17,6 +17,7 @@ KEYS = [
     "tokens_per_item",
     "cost_per_item",
     "pareto",
+    "failed",
 ]
 
 
@@ -24,11 +25,15 @@ def test_json_has_exactly_the_documented_schema(coord):
     r = coord("score", *sorted(SUBSET.glob("*.jsonl")), "--format", "json")
     assert r.code == 0, r.err
     doc = r.json()
-    assert list(doc) == ["schema_version", "groups"] and doc["schema_version"] == 1
+    assert list(doc) == ["schema_version", "groups", "excluded", "invalid", "torn"]
+    assert doc["schema_version"] == 1
     assert len(doc["groups"]) == 5
     for g in doc["groups"]:
         assert list(g) == KEYS
     assert any(g["pareto"] for g in doc["groups"])
+    # the subset holds six published failures: 2 + 2 + 2 in three configurations
+    assert sorted(g["failed"] for g in doc["groups"]) == [0, 0, 2, 2, 2]
+    assert (doc["excluded"], doc["invalid"], doc["torn"]) == ({}, 0, 0)
     assert "failed forecasts" in r.err  # the subset holds the six published failures
 
 
@@ -81,3 +86,81 @@ def test_bins_option_changes_rel(coord):
     two = coord("score", *files, "--format", "json", "--bins", "2").json()["groups"]
     assert [g["brier"] for g in ten] == [g["brier"] for g in two]
     assert [g["rel"] for g in ten] != [g["rel"] for g in two]
+
+
+def test_json_counts_exclusions_at_the_top_level(coord, tmp_path):
+    p = tmp_path / "f.jsonl"
+    rows = [
+        {"probability": 0.2, "outcome": 1},
+        {"probability": 0.7, "outcome": None},  # unresolved
+        {"probability": 0.5, "outcome": 0, "failed": True},
+        {"probability": 2.0, "outcome": 1},  # invalid
+    ]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    doc = coord("score", p, "--skip-invalid", "--failed", "exclude", "-f", "json").json()
+    assert doc["excluded"] == {"unresolved": 1, "failed": 1}
+    assert doc["invalid"] == 1
+    [g] = doc["groups"]
+    assert (g["n"], g["failed"]) == (1, 1)
+
+
+def _published_layout(tmp_path):
+    """The dataset's layout: data/traces/<config>.jsonl beside data/markets.jsonl."""
+    import shutil
+
+    root = tmp_path / "data"
+    (root / "traces").mkdir(parents=True)
+    for f in SUBSET.glob("*.jsonl"):
+        shutil.copy(f, root / "traces" / f.name)
+    categories = {}
+    for line in (root / "traces" / "sequential_pipeline.jsonl").open():
+        i = json.loads(line)["marketIndex"]
+        categories[i] = "even" if i % 2 == 0 else "odd"
+    (root / "markets.jsonl").write_text(
+        "".join(
+            json.dumps({"marketIndex": i, "marketId": f"0x{i}", "category": c}) + "\n"
+            for i, c in categories.items()
+        )
+    )
+    return root, categories
+
+
+def test_group_by_category_joins_the_markets_file_beside_the_traces(coord, tmp_path):
+    root, categories = _published_layout(tmp_path)
+    r = coord("score", *sorted((root / "traces").glob("*.jsonl")), "-g", "category", "-f", "json")
+    assert r.code == 0, r.err
+    groups = {g["name"]: g["n"] for g in r.json()["groups"]}
+    even = sum(1 for c in categories.values() if c == "even")
+    assert groups == {"even": 5 * even, "odd": 5 * (len(categories) - even)}
+    assert "categories: 110 joined from" in r.err and "markets.jsonl" in r.err
+
+
+def test_group_by_category_without_a_markets_file_says_so(coord):
+    r = coord("score", *sorted(SUBSET.glob("*.jsonl")), "-g", "category", "-f", "json")
+    assert r.code == 0
+    assert [g["name"] for g in r.json()["groups"]] == ["(none)"]
+    assert "--markets FILE" in r.err
+
+
+def test_markets_option_reads_a_coord_question_file(coord):
+    questions = SUBSET.parents[3] / "scenarios" / "forecast" / "questions"
+    r = coord(
+        "score",
+        *sorted(SUBSET.glob("*.jsonl")),
+        "-g",
+        "config,category",
+        "--markets",
+        questions / "polymarket-100.jsonl",
+        "-f",
+        "json",
+    )
+    assert r.code == 0, r.err
+    names = {g["name"] for g in r.json()["groups"]}
+    assert "sequential_pipeline/crypto" in names and not any("(none)" in n for n in names)
+
+
+def test_a_bad_markets_file_names_its_line(coord, tmp_path):
+    bad = tmp_path / "m.jsonl"
+    bad.write_text('{"marketIndex": 0, "category": "crypto"}\n{"category": "x"}\n')
+    r = coord("score", *sorted(SUBSET.glob("*.jsonl")), "-g", "category", "--markets", bad)
+    assert r.code == 2 and f"{bad}:2" in r.err and "Traceback" not in r.err

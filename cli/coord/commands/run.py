@@ -100,21 +100,15 @@ def run(
         prices=str(prices) if prices else None,
         resume=resume,
         replay=replay,
+        report_format=fmt.value,
     )
     report = run_scenarios([find_scenario(s) for s in scenarios or []], opts)
     forecast = report.get("kind") == "forecast"
     if fmt is RunFormat.json:
         console.print_json(report)
-    elif fmt is RunFormat.junit:
+    elif fmt is RunFormat.junit:  # (forecast runs refused it before running)
         import sys
 
-        if forecast:
-            from coord.errors import UsageError
-
-            raise UsageError(
-                "--format junit reports expectations; forecast runs have none",
-                hint="use --format text or json",
-            )
         sys.stdout.write(to_junit(report))
     elif forecast:
         from coord.commands.render_forecast import forecast_run_summary

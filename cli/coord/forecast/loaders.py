@@ -178,6 +178,7 @@ def _published(obj: dict, display: str, line: int) -> Forecast:
         tokens=tokens,
         cost=cost,
         failed=failed,
+        published=True,
     )
 
 

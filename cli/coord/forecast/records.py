@@ -26,6 +26,7 @@ class Forecast:
     tokens: float | None = None
     cost: float | None = None
     failed: bool = False
+    published: bool = False  # read from the published trace format (categories: markets.py)
 
     def group_value(self, field: str) -> str:
         """The value of a grouping field, as a label (`(none)` when missing)."""

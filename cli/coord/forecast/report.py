@@ -35,6 +35,7 @@ class ScoreOptions:
     binning: str = "linspace"
     failed: str = "score"  # or "exclude"
     skip_invalid: bool = False
+    markets: str | None = None  # categories to join (coord.forecast.markets)
 
 
 def parse_group_by(value: str) -> tuple[str, ...]:
@@ -132,10 +133,29 @@ class ScoreReport:
     invalid: list  # InputErrors skipped with --skip-invalid
     torn: list[str]
     opts: ScoreOptions
+    join: object = None  # coord.forecast.markets.JoinResult when categories were joined
+
+    def excluded(self) -> dict[str, int]:
+        """Items left out of scoring, by reason, over all groups."""
+        total: dict[str, int] = {}
+        for s in self.scores:
+            for why, n in s.excluded.items():
+                total[why] = total.get(why, 0) + n
+        return total
 
     def to_json(self) -> dict:
-        """`{"schema_version": 1, "groups": [...]}`: exactly the documented schema."""
-        return {"schema_version": SCHEMA_VERSION, "groups": [s.to_json() for s in self.scores]}
+        """The issue's schema (`schema_version`, `groups` with its keys, plus `failed` per
+        group), and the counts of what was not scored: `excluded` items by reason
+        (unresolved, failed, failed_no_forecast, no_probability), `invalid` records skipped
+        with --skip-invalid, `torn` last lines skipped. Keys are only ever added within a
+        schema version, so readers of the issue's keys keep working."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "groups": [s.to_json() for s in self.scores],
+            "excluded": self.excluded(),
+            "invalid": len(self.invalid),
+            "torn": len(self.torn),
+        }
 
 
 def score_files(paths: list[str | os.PathLike], opts: ScoreOptions) -> ScoreReport:
@@ -151,4 +171,10 @@ def score_files(paths: list[str | os.PathLike], opts: ScoreOptions) -> ScoreRepo
             "no forecasts found in " + ", ".join(os.fspath(p) for p in paths),
             hint="`coord score --help` lists the accepted formats",
         )
-    return ScoreReport(score_forecasts(loaded.forecasts, opts), loaded.invalid, loaded.torn, opts)
+    forecasts, join = loaded.forecasts, None
+    if "category" in opts.group_by or opts.markets is not None:
+        from coord.forecast.markets import join_categories
+
+        join = join_categories(forecasts, opts.markets)
+        forecasts = join.forecasts
+    return ScoreReport(score_forecasts(forecasts, opts), loaded.invalid, loaded.torn, opts, join)

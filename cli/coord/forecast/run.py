@@ -155,6 +155,11 @@ def run_forecast_scenarios(loaded: list[LoadedForecastScenario], opts) -> dict[s
     """Plan every (scenario, condition, seed) first, refuse clashes, then play."""
     from coord.runner.run import default_out, write_atomic
 
+    if opts.report_format == "junit":  # refused before any work, not after the run
+        raise UsageError(
+            "--format junit reports expectations; forecast runs have none",
+            hint="use --format text or json",
+        )
     if opts.agents:
         raise UsageError(
             "--agent applies to negotiation scenarios",
