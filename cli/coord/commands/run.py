@@ -47,7 +47,14 @@ def run(
     condition: list[str] = typer.Option(
         None, "--condition", "-c", metavar="NAME", help="Run only these conditions (repeatable)."
     ),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Games played at once."),
+    jobs: int = typer.Option(
+        1,
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help="Games played at once (forecast scenarios: questions at once).",
+    ),
     max_usd: float = typer.Option(
         None, "--max-usd", min=0, metavar="USD", help="Stop the run at this model cost."
     ),
