@@ -93,6 +93,10 @@ def score(
         skip_invalid=skip_invalid,
         markets=str(markets) if markets is not None else None,
     )
+    if plot is not None:
+        from coord.forecast.plots import prepare_dir
+
+        prepare_dir(plot)
     report = score_files(list(files), opts)
     if fmt is ScoreFormat.json:
         console.print_json(report.to_json())
@@ -136,6 +140,8 @@ def _notes(report) -> None:
                 "--markets FILE names the markets file)"
             )
         console.info(text)
+    for where in report.unsealed:
+        console.info(f"{where}: not sealed (the run stopped early); scored as far as it goes")
     for where in report.torn:
         console.info(f"{where}: torn last line (the writer was cut off) skipped")
     front = [s.name for s in report.scores if s.pareto]

@@ -2,8 +2,8 @@
 
 Which items are scored, per group:
 
-* an item whose question is unresolved (`outcome` null or missing) is excluded and
-  counted under `unresolved`;
+* an item whose question is unresolved (`outcome` null) is excluded and counted under
+  `unresolved`; a record with no `outcome` field at all under `missing_outcome`;
 * a failed forecast is counted under `failed`; if it recorded a fallback probability (the
   published traces' 0.5) it is scored as recorded — the published leaderboard's
   convention — unless `failed="exclude"`, and without a probability it is excluded and
@@ -18,7 +18,7 @@ them for every scored item too; otherwise the value is None and a note says why.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from coord.errors import UsageError
 from coord.forecast import scoring
@@ -72,7 +72,8 @@ def _score_group(name: str, items: list[Forecast], opts: ScoreOptions) -> scorin
     kept: list[Forecast] = []
     for f in items:
         if f.outcome is None:
-            excluded["unresolved"] = excluded.get("unresolved", 0) + 1
+            why = "missing_outcome" if f.outcome_missing else "unresolved"
+            excluded[why] = excluded.get(why, 0) + 1
         elif f.failed and f.probability is None:
             excluded["failed_no_forecast"] = excluded.get("failed_no_forecast", 0) + 1
         elif f.failed and opts.failed == "exclude":
@@ -134,6 +135,7 @@ class ScoreReport:
     torn: list[str]
     opts: ScoreOptions
     join: object = None  # coord.forecast.markets.JoinResult when categories were joined
+    unsealed: list = field(default_factory=list)  # transcripts scored though not sealed
 
     def excluded(self) -> dict[str, int]:
         """Items left out of scoring, by reason, over all groups."""
@@ -146,15 +148,17 @@ class ScoreReport:
     def to_json(self) -> dict:
         """The issue's schema (`schema_version`, `groups` with its keys, plus `failed` per
         group), and the counts of what was not scored: `excluded` items by reason
-        (unresolved, failed, failed_no_forecast, no_probability), `invalid` records skipped
-        with --skip-invalid, `torn` last lines skipped. Keys are only ever added within a
-        schema version, so readers of the issue's keys keep working."""
+        (unresolved, missing_outcome, failed, failed_no_forecast, no_probability),
+        `invalid` records skipped with --skip-invalid, `torn` last lines skipped, and
+        `unsealed` transcripts scored though they stop before their seal. Keys are only
+        ever added within a schema version, so readers of the issue's keys keep working."""
         return {
             "schema_version": SCHEMA_VERSION,
             "groups": [s.to_json() for s in self.scores],
             "excluded": self.excluded(),
             "invalid": len(self.invalid),
             "torn": len(self.torn),
+            "unsealed": len(self.unsealed),
         }
 
 
@@ -177,4 +181,21 @@ def score_files(paths: list[str | os.PathLike], opts: ScoreOptions) -> ScoreRepo
 
         join = join_categories(forecasts, opts.markets)
         forecasts = join.forecasts
-    return ScoreReport(score_forecasts(forecasts, opts), loaded.invalid, loaded.torn, opts, join)
+    scores = score_forecasts(forecasts, opts)
+    if not any(s.n for s in scores):
+        from coord.errors import InputError
+
+        counts: dict[str, int] = {}
+        for s in scores:
+            for why, n in s.excluded.items():
+                counts[why] = counts.get(why, 0) + n
+        why = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
+        raise InputError(
+            f"nothing to score: every item was excluded ({why})",
+            file=os.fspath(paths[0]) if len(paths) == 1 else None,
+            hint="an item needs a probability and a resolved outcome (0 or 1); "
+            "unresolved questions have `outcome: null`",
+        )
+    report = ScoreReport(scores, loaded.invalid, loaded.torn, opts, join)
+    report.unsealed = loaded.unsealed
+    return report

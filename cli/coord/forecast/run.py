@@ -73,6 +73,16 @@ def run_forecast_scenarios(loaded: list[LoadedForecastScenario], opts) -> dict[s
                 plan.append((scn, name, conf, seed, path))
     _preflight(plan)
     runtime = opts.runtime or _runtime(loaded, opts)
+    from coord.runner.resume import write_run_file
+
+    # What was asked, as negotiation runs record it: `--resume DIR` then finds the
+    # scenarios and says plainly that forecast runs do not resume (yet).
+    asked = {"agents": [], "seeds": opts.seeds, "repeat": None, "conditions": opts.conditions}
+    roots = {path.parent.parent: [] for *_, path in plan}
+    for scn, *_, path in plan:
+        roots[path.parent.parent].append(str(scn.path.resolve()))
+    for root, scenario_paths in roots.items():
+        write_run_file(root, {"scenarios": list(dict.fromkeys(scenario_paths)), **asked})
     advance = opts.progress(len(plan)) if opts.progress else (lambda: None)
     restore = signals.install()
     try:
