@@ -82,3 +82,10 @@ def test_bad_question_names_its_line(coord, tmp_path):
 def test_negotiation_commands_refuse_a_forecast_scenario(coord):
     r = coord("solve", "forecast/markets-100")
     assert r.code == 2 and "forecast scenario" in r.err
+
+
+def test_junit_is_refused_before_anything_runs(coord, tmp_path):
+    out = tmp_path / "out"
+    r = coord("run", "forecast/markets-100", "--out", out, "--format", "junit")
+    assert r.code == 2 and "junit" in r.err and "Traceback" not in r.err
+    assert not out.exists()  # no transcript was written: nothing ran

@@ -107,3 +107,15 @@ def test_failed_forecasts_are_counted_and_can_be_excluded():
     for name, s in scored.items():
         assert dropped[name].n == s.n - s.failed
         assert dropped[name].failed == s.failed
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not present")
+def test_group_by_category_joins_the_published_markets_file():
+    counts: dict[str, int] = {}
+    for m in _raw(SHARED / "markets.jsonl"):
+        counts[m["category"]] = counts.get(m["category"], 0) + 1
+    report = score_files(
+        sorted(SHARED.glob("traces/*.jsonl")), ScoreOptions(group_by=("category",))
+    )
+    assert {s.name: s.n for s in report.scores} == {c: 5 * n for c, n in counts.items()}
+    assert report.join.joined == 500 and report.join.unmatched == 0

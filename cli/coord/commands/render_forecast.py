@@ -108,11 +108,29 @@ def forecast_run_summary(report: dict) -> None:
         for g in report["groups"]
     ]
     fixed_table(head, rows)
+    usage = report.get("usage")
+    who = (
+        "Tokens and cost are the models' own (`model_call` events)."
+        if usage
+        else "The forecasters are offline simulations (`coord policies`)."
+    )
     console.info(
         "spread0/spread: standard deviation of the agents' estimates before / after "
-        "coordination (mean over questions); calls: agent calls per question. The "
-        "forecasters are offline simulations (`coord policies`)."
+        "coordination (mean over questions); calls: agent turns per question. " + who
     )
+    if usage:
+        t = usage["total"]
+        console.info(
+            f"model usage: {t['calls']} calls, {t['total_tokens']} tokens, "
+            f"${t['cost_usd']:.6f}"
+            + (f" ({t['unpriced_calls']} calls unpriced)" if t["unpriced_calls"] else "")
+        )
+    failed = sum(g.get("failed", 0) for g in report["groups"])
+    if failed:
+        console.info(
+            f"{failed} failed forecast(s) (no valid answer after the re-asks): counted in "
+            "`failed`, not scored"
+        )
     front = [g["name"] for g in report["groups"] if g["pareto"]]
     if front:
         console.info("cost–quality frontier: " + ", ".join(front))

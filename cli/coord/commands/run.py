@@ -47,7 +47,14 @@ def run(
     condition: list[str] = typer.Option(
         None, "--condition", "-c", metavar="NAME", help="Run only these conditions (repeatable)."
     ),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Games played at once."),
+    jobs: int = typer.Option(
+        1,
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help="Games played at once (forecast scenarios: questions at once).",
+    ),
     max_usd: float = typer.Option(
         None, "--max-usd", min=0, metavar="USD", help="Stop the run at this model cost."
     ),
@@ -100,21 +107,15 @@ def run(
         prices=str(prices) if prices else None,
         resume=resume,
         replay=replay,
+        report_format=fmt.value,
     )
     report = run_scenarios([find_scenario(s) for s in scenarios or []], opts)
     forecast = report.get("kind") == "forecast"
     if fmt is RunFormat.json:
         console.print_json(report)
-    elif fmt is RunFormat.junit:
+    elif fmt is RunFormat.junit:  # (forecast runs refused it before running)
         import sys
 
-        if forecast:
-            from coord.errors import UsageError
-
-            raise UsageError(
-                "--format junit reports expectations; forecast runs have none",
-                hint="use --format text or json",
-            )
         sys.stdout.write(to_junit(report))
     elif forecast:
         from coord.commands.render_forecast import forecast_run_summary

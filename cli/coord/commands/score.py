@@ -60,6 +60,14 @@ def score(
         help="Count and exclude records with bad values (probability outside [0, 1], "
         "outcome not 0/1) instead of stopping at the first.",
     ),
+    markets: Path = typer.Option(
+        None,
+        "--markets",
+        metavar="FILE",
+        help="Join categories from this markets file (the dataset's data/markets.jsonl, or a "
+        "coord question file) onto forecasts without one. With --group-by category, published "
+        "traces use the markets.jsonl beside their traces/ folder by default.",
+    ),
     plot: Path = typer.Option(
         None,
         "--plot",
@@ -83,7 +91,12 @@ def score(
         binning=binning.value,
         failed=failed.value,
         skip_invalid=skip_invalid,
+        markets=str(markets) if markets is not None else None,
     )
+    if plot is not None:
+        from coord.forecast.plots import prepare_dir
+
+        prepare_dir(plot)
     report = score_files(list(files), opts)
     if fmt is ScoreFormat.json:
         console.print_json(report.to_json())
@@ -117,6 +130,18 @@ def _notes(report) -> None:
             f"skipped {len(report.invalid)} invalid record(s); first: "
             f"{first.location()}: {first.message}"
         )
+    join = report.join
+    if join is not None and (join.joined or join.unmatched):
+        where = ", ".join(join.sources) or "no markets file"
+        text = f"categories: {join.joined} joined from {where}"
+        if join.unmatched:
+            text += (
+                f"; {join.unmatched} item(s) have none (grouped as `(none)`; "
+                "--markets FILE names the markets file)"
+            )
+        console.info(text)
+    for where in report.unsealed:
+        console.info(f"{where}: not sealed (the run stopped early); scored as far as it goes")
     for where in report.torn:
         console.info(f"{where}: torn last line (the writer was cut off) skipped")
     front = [s.name for s in report.scores if s.pareto]

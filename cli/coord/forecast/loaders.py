@@ -37,6 +37,7 @@ class LoadResult:
     forecasts: list[Forecast] = field(default_factory=list)
     invalid: list[InputError] = field(default_factory=list)  # only with skip_invalid
     torn: list[str] = field(default_factory=list)  # "file:line" of torn last lines skipped
+    unsealed: list[str] = field(default_factory=list)  # transcripts that stop before a seal
 
 
 def load_forecasts(paths: list[str | os.PathLike], *, skip_invalid: bool = False) -> LoadResult:
@@ -78,7 +79,7 @@ def _read_file(display: str, result: LoadResult) -> Iterator[Forecast | InputErr
         if first:
             first = False
             if isinstance(obj, dict) and obj.get("kind") == "header":
-                yield from _transcript(display, obj)
+                yield from _transcript(display, obj, result)
                 return
             reader = _published if isinstance(obj, dict) and "configName" in obj else _generic
         if not isinstance(obj, dict):
@@ -167,6 +168,7 @@ def _published(obj: dict, display: str, line: int) -> Forecast:
             cost = None if cost is None or c is None else cost + c
     failed = "_failure" in obj
     return Forecast(
+        outcome_missing="outcome" not in obj,
         file=display,
         line=line,
         probability=_number(obj, "probability", display, line, unit=True),
@@ -178,6 +180,7 @@ def _published(obj: dict, display: str, line: int) -> Forecast:
         tokens=tokens,
         cost=cost,
         failed=failed,
+        published=True,
     )
 
 
@@ -207,6 +210,7 @@ def _generic(obj: dict, display: str, line: int) -> Forecast:
     cost = _number(obj, c[0], display, line, unit=False) if c else None
     failed = bool(obj.get("failed")) or obj.get("error") is not None or "_failure" in obj
     return Forecast(
+        outcome_missing="outcome" not in obj,
         file=display,
         line=line,
         probability=_number(obj, "probability", display, line, unit=True),
@@ -221,8 +225,9 @@ def _generic(obj: dict, display: str, line: int) -> Forecast:
     )
 
 
-def _transcript(display: str, header: dict) -> Iterator[Forecast | InputError]:
-    from coord.transcript import Transcript
+def _transcript(display: str, header: dict, result: LoadResult) -> Iterator[Forecast | InputError]:
+    from coord.errors import IntegrityError
+    from coord.transcript import Transcript, verify
 
     if header.get("game") != "forecast":
         raise InputError(
@@ -231,6 +236,19 @@ def _transcript(display: str, header: dict) -> Iterator[Forecast | InputError]:
             line=1,
             hint="`coord score` reads transcripts of forecast scenarios (kind: forecast)",
         )
+    # Scores are only as good as the chain: an edited or forged transcript is refused
+    # (exit 4). One that merely stops early (killed before its seal, or a torn last
+    # line) is scored as far as it is intact, and said so.
+    check = verify(display)
+    if not check.ok:
+        if check.code not in ("unsealed", "torn"):
+            raise IntegrityError(
+                check.problem or "the transcript failed verification",
+                file=display,
+                line=check.first_bad_line,
+                hint=check.hint,
+            )
+        result.unsealed.append(display)
     config = _label(header.get("condition"))
     line = 1
     for event in Transcript.open(display).events():

@@ -136,16 +136,35 @@ def frontier_svg(scores: list[Score]) -> str:
     return _svg("Cost–quality frontier", body + _legend([s.name for s in scores]))
 
 
-def write_plots(scores: list[Score], directory: str | Path) -> list[Path]:
-    """Write `reliability.svg` and `frontier.svg` into `directory` (created if needed)."""
+def prepare_dir(directory: str | Path) -> Path:
+    """Create the plot folder (before any scoring, so a bad path fails first)."""
+    from coord.errors import UsageError
+
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"--plot {d}: cannot create the folder ({exc.strerror})",
+            hint="--plot takes a folder to write reliability.svg and frontier.svg into",
+        ) from None
+    return d
+
+
+def write_plots(scores: list[Score], directory: str | Path) -> list[Path]:
+    """Write `reliability.svg` and `frontier.svg` into `directory` (created if needed),
+    each through a temporary file and a rename: a reader never sees half a plot."""
+    import os
+
+    d = prepare_dir(directory)
     out = []
     for name, svg in (
         ("reliability.svg", reliability_svg(scores)),
         ("frontier.svg", frontier_svg(scores)),
     ):
         path = d / name
-        path.write_text(svg, encoding="utf-8")
+        tmp = d / f".{name}.{os.getpid()}.tmp"
+        tmp.write_text(svg, encoding="utf-8")
+        os.replace(tmp, path)
         out.append(path)
     return out

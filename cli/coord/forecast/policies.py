@@ -168,17 +168,23 @@ class MarketReader(Agent):
 
 
 FORECASTERS: dict[str, type[MarketReader]] = {"market-reader": MarketReader}
+MODEL_KINDS = ("anthropic", "openai")  # model-backed forecasters (coord.forecast.llm)
+SIMULATION_KEYS = ("bias", "noise", "sharpness", "conformity", "relay_loss")
 
 
 def check_forecaster(spec: str) -> None:
-    """ValueError unless `spec` is `policy/<forecaster>`."""
+    """ValueError unless `spec` is `policy/<forecaster>`, `anthropic/<model>` or
+    `openai/<model>`."""
     from coord.errors import did_you_mean
 
     kind, sep, model = str(spec).partition("/")
+    if kind in MODEL_KINDS and sep and model:
+        return
     if kind != "policy" or not sep:
         raise ValueError(
-            f"forecaster {spec!r}: forecast scenarios run on built-in forecasters for now; "
-            f"use one of {', '.join('policy/' + n for n in FORECASTERS)}"
+            f"forecaster {spec!r}: use one of "
+            f"{', '.join('policy/' + n for n in FORECASTERS)} (offline simulations), "
+            "anthropic/<model> or openai/<model>"
         )
     if model not in FORECASTERS:
         raise ValueError(
@@ -187,6 +193,19 @@ def check_forecaster(spec: str) -> None:
         )
 
 
-def create_forecaster(spec: str, *, name: str, seed: int, params: dict) -> MarketReader:
+def is_model(spec: str) -> bool:
+    """Whether the forecaster is played by a model (it then has usage, cost and a key)."""
+    return str(spec).partition("/")[0] in MODEL_KINDS
+
+
+def create_forecaster(spec: str, *, name: str, seed: int, params: dict) -> Agent:
+    """The agent for one slot. `params`: the forecaster's settings — the simulation's
+    (bias, noise, ...) for policies, the model settings for models; others are ignored."""
     check_forecaster(spec)
-    return FORECASTERS[spec.partition("/")[2]](name, spec, seed=seed, **params)
+    kind, _, model = spec.partition("/")
+    if kind in MODEL_KINDS:
+        from coord.forecast.llm import create_llm_forecaster
+
+        return create_llm_forecaster(kind, model, name=name, seed=seed, settings=params)
+    sim = {k: params[k] for k in SIMULATION_KEYS if k in params}
+    return FORECASTERS[model](name, spec, seed=seed, **sim)

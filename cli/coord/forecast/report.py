@@ -2,8 +2,8 @@
 
 Which items are scored, per group:
 
-* an item whose question is unresolved (`outcome` null or missing) is excluded and
-  counted under `unresolved`;
+* an item whose question is unresolved (`outcome` null) is excluded and counted under
+  `unresolved`; a record with no `outcome` field at all under `missing_outcome`;
 * a failed forecast is counted under `failed`; if it recorded a fallback probability (the
   published traces' 0.5) it is scored as recorded — the published leaderboard's
   convention — unless `failed="exclude"`, and without a probability it is excluded and
@@ -18,7 +18,7 @@ them for every scored item too; otherwise the value is None and a note says why.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from coord.errors import UsageError
 from coord.forecast import scoring
@@ -35,6 +35,7 @@ class ScoreOptions:
     binning: str = "linspace"
     failed: str = "score"  # or "exclude"
     skip_invalid: bool = False
+    markets: str | None = None  # categories to join (coord.forecast.markets)
 
 
 def parse_group_by(value: str) -> tuple[str, ...]:
@@ -71,7 +72,8 @@ def _score_group(name: str, items: list[Forecast], opts: ScoreOptions) -> scorin
     kept: list[Forecast] = []
     for f in items:
         if f.outcome is None:
-            excluded["unresolved"] = excluded.get("unresolved", 0) + 1
+            why = "missing_outcome" if f.outcome_missing else "unresolved"
+            excluded[why] = excluded.get(why, 0) + 1
         elif f.failed and f.probability is None:
             excluded["failed_no_forecast"] = excluded.get("failed_no_forecast", 0) + 1
         elif f.failed and opts.failed == "exclude":
@@ -132,10 +134,32 @@ class ScoreReport:
     invalid: list  # InputErrors skipped with --skip-invalid
     torn: list[str]
     opts: ScoreOptions
+    join: object = None  # coord.forecast.markets.JoinResult when categories were joined
+    unsealed: list = field(default_factory=list)  # transcripts scored though not sealed
+
+    def excluded(self) -> dict[str, int]:
+        """Items left out of scoring, by reason, over all groups."""
+        total: dict[str, int] = {}
+        for s in self.scores:
+            for why, n in s.excluded.items():
+                total[why] = total.get(why, 0) + n
+        return total
 
     def to_json(self) -> dict:
-        """`{"schema_version": 1, "groups": [...]}`: exactly the documented schema."""
-        return {"schema_version": SCHEMA_VERSION, "groups": [s.to_json() for s in self.scores]}
+        """The issue's schema (`schema_version`, `groups` with its keys, plus `failed` per
+        group), and the counts of what was not scored: `excluded` items by reason
+        (unresolved, missing_outcome, failed, failed_no_forecast, no_probability),
+        `invalid` records skipped with --skip-invalid, `torn` last lines skipped, and
+        `unsealed` transcripts scored though they stop before their seal. Keys are only
+        ever added within a schema version, so readers of the issue's keys keep working."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "groups": [s.to_json() for s in self.scores],
+            "excluded": self.excluded(),
+            "invalid": len(self.invalid),
+            "torn": len(self.torn),
+            "unsealed": len(self.unsealed),
+        }
 
 
 def score_files(paths: list[str | os.PathLike], opts: ScoreOptions) -> ScoreReport:
@@ -151,4 +175,27 @@ def score_files(paths: list[str | os.PathLike], opts: ScoreOptions) -> ScoreRepo
             "no forecasts found in " + ", ".join(os.fspath(p) for p in paths),
             hint="`coord score --help` lists the accepted formats",
         )
-    return ScoreReport(score_forecasts(loaded.forecasts, opts), loaded.invalid, loaded.torn, opts)
+    forecasts, join = loaded.forecasts, None
+    if "category" in opts.group_by or opts.markets is not None:
+        from coord.forecast.markets import join_categories
+
+        join = join_categories(forecasts, opts.markets)
+        forecasts = join.forecasts
+    scores = score_forecasts(forecasts, opts)
+    if not any(s.n for s in scores):
+        from coord.errors import InputError
+
+        counts: dict[str, int] = {}
+        for s in scores:
+            for why, n in s.excluded.items():
+                counts[why] = counts.get(why, 0) + n
+        why = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
+        raise InputError(
+            f"nothing to score: every item was excluded ({why})",
+            file=os.fspath(paths[0]) if len(paths) == 1 else None,
+            hint="an item needs a probability and a resolved outcome (0 or 1); "
+            "unresolved questions have `outcome: null`",
+        )
+    report = ScoreReport(scores, loaded.invalid, loaded.torn, opts, join)
+    report.unsealed = loaded.unsealed
+    return report

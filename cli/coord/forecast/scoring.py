@@ -101,7 +101,8 @@ class Score:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """The group object of `coord score --format json` (schema_version 1)."""
+        """The group object of `coord score --format json` (schema_version 1): the issue's
+        keys, then `failed` (failed forecasts in the group, scored or excluded)."""
         return {
             "name": self.name,
             "n": self.n,
@@ -115,6 +116,7 @@ class Score:
             "tokens_per_item": self.tokens_per_item,
             "cost_per_item": self.cost_per_item,
             "pareto": self.pareto,
+            "failed": self.failed,
         }
 
 

@@ -1,7 +1,7 @@
 """The five coordination configurations as topologies: who speaks, what each one sees.
 
 A topology is an async function `(session, question) -> Result`. It decides only the flow
-of information; the agents (`coord.forecast.policies` or, later, LLM backends) decide what
+of information; the agents (`coord.forecast.policies`, or models: `coord.forecast.llm`) decide what
 to say. Every agent receives the same prompt blocks (`ForecastView.header` and
 `answer_format`) in every configuration, so only the coordination differs.
 

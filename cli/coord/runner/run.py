@@ -40,6 +40,7 @@ class RunOptions:
     resume: Path | None = None  # continue this run folder
     replay: Path | None = None  # play this run folder's recorded calls back, offline
     runtime: Any = None  # a prepared coord.backends.llm.runtime.Runtime (tests)
+    report_format: str = "text"  # what the command will render (junit: refused for forecasts)
 
 
 def load_protocol_for(scn: LoadedScenario, ref: str | None):

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from coord.scenario.spec import _Model
+from coord.scenario.spec import AgentSpec, LimitsSpec, PriceSpec, _Model
 from coord.spec.validate import PathError
 
 TOPOLOGIES = {
@@ -49,11 +49,15 @@ class QuestionsSpec(_Model):
     limit: int | None = Field(None, ge=1, description="Use only the first N questions.")
 
 
-class ForecasterSpec(_Model):
+class ForecasterSpec(AgentSpec):
+    """Who plays every role. The simulation's settings (bias … relay_loss) apply to
+    `policy/market-reader`; the model settings (temperature … reask) to model backends."""
+
     backend: str = Field(
         "policy/market-reader",
-        description="Who plays every role: `policy/<name>` (`coord policies` lists the "
-        "forecasters; they are offline simulations).",
+        description="Who plays every role: `policy/market-reader` (an offline simulation; "
+        "`coord policies`), `anthropic/<model>` or `openai/<model>` (also any "
+        "OpenAI-compatible server through `base_url`).",
     )
     bias: float = Field(0.0, ge=-10, le=10, description="Log-odds added to every estimate.")
     noise: float = Field(
@@ -98,7 +102,8 @@ class PromptSpec(_Model):
         description="The system-prompt block every agent of every configuration receives.",
     )
     answer_format: str = Field(
-        "End with FINAL_PROBABILITY: <p> when asked for a probability.",
+        "When asked for a probability, give the probability that the question resolves "
+        "YES, from 0 to 1, with your reasoning.",
         description="The answer-format block, identical across configurations.",
     )
 
@@ -134,8 +139,17 @@ class ForecastScenario(_Model):
     prompt: PromptSpec = Field(default_factory=PromptSpec)
     pricing: PricingSpec | None = Field(
         None,
-        description="Nominal prices to turn simulated token counts into cost (none: cost "
-        "is not recorded and the frontier is not drawn).",
+        description="Simulated forecasters only: nominal prices to turn simulated token "
+        "counts into cost (none: cost is not recorded and the frontier is not drawn). "
+        "Model forecasters are priced by coord's price table and `prices:`.",
+    )
+    limits: LimitsSpec = Field(
+        default_factory=LimitsSpec,
+        description="Model forecasters: budgets, deadlines, retries and concurrency of calls.",
+    )
+    prices: dict[str, PriceSpec] = Field(
+        default_factory=dict,
+        description="Model prices overriding coord's table (USD per million tokens).",
     )
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
     conditions: dict[str, ConfigurationSpec] = Field(

@@ -7,11 +7,14 @@ both APIs: `POST /v1/messages` (Anthropic; base URL `http://HOST:PORT`) and
 as the request asks.
 
 Unscripted, it answers every request with a valid structured reply: the `say` tool (or the
-first tool offered, `purchase` in a decision phase, with nothing bought), or the same as
-JSON text under an OpenAI `json_schema` response format. Tests script it step by step
-with `push(Step(...))`: a status code with headers (`Retry-After`), a hang, an error in the
-middle of a stream, an exact reply, exact usage (cache and reasoning tokens included).
-Requests are recorded (path and body; never headers) for assertions.
+first tool offered, `purchase` in a decision phase, with nothing bought; for any other tool,
+the smallest input its JSON Schema allows, numbers at the middle of their range), or the
+same as JSON text under an OpenAI `json_schema` response format. Tests script it step by
+step with `push(Step(...))`: a status code with headers (`Retry-After`), a hang, an error
+in the middle of a stream, an exact reply, exact usage (cache and reasoning tokens
+included); or they give it a `responder`, a function of the request that returns the
+reply (a deterministic stand-in for a model). Requests are recorded (path and body; never
+headers) for assertions.
 """
 
 from __future__ import annotations
@@ -65,10 +68,14 @@ class FakeServer:
         delay: float = 0.0,
         api_key: str | None = None,
         usage: dict[str, dict] | None = None,
+        responder=None,
     ) -> None:
         self.delay = delay  # seconds added to every answer (benchmarks: model latency)
         self.api_key = api_key  # when set, a request with another key gets a 401
         self.usage = usage or {}  # provider -> usage merged into every answer
+        # (provider, body) -> {"type": tool, **input} or None (the default reply), used for
+        # requests no scripted Step answers.
+        self.responder = responder
         self.steps: deque[Step] = deque()
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
@@ -150,7 +157,10 @@ class FakeServer:
         if step.status >= 400:
             return step.status, step.headers, errors(step.status, step.message or "scripted error")
         model = str(body.get("model", "fake"))
-        call, content = _default_reply(provider, body) if step.reply is None else _call(step.reply)
+        reply = step.reply
+        if reply is None and self.responder is not None:
+            reply = self.responder(provider, body)
+        call, content = _default_reply(provider, body) if reply is None else _call(reply)
         if step.content is not None:
             call, content = None, step.content
         inp = max(1, len(json.dumps(body.get("messages", []))) // 4)
@@ -196,32 +206,66 @@ def _call(reply: dict) -> tuple[tuple[str, dict], None]:
 
 def _default_reply(provider: str, body: dict) -> tuple[tuple[str, dict] | None, str | None]:
     """A valid answer to whatever was asked: `say` if offered, else the first tool."""
-    names = []
+    schemas: dict[str, dict] = {}
     for tool in body.get("tools") or []:
-        names.append(tool.get("name") or (tool.get("function") or {}).get("name"))
+        fn = tool.get("function") or {}
+        name = tool.get("name") or fn.get("name")
+        schemas[name] = tool.get("input_schema") or fn.get("parameters") or {}
     fmt = body.get("response_format") or {}
-    if not names and fmt.get("type") == "json_schema":
+    if not schemas and fmt.get("type") == "json_schema":
         allowed = _allowed_in_schema(fmt.get("json_schema", {}).get("schema", {}))
-        kind = "say" if "say" in allowed or not allowed else allowed[0]
-        return None, json.dumps(_default_input(kind, with_type=True))
-    if not names:
+        kind = "say" if "say" in allowed or not allowed else next(iter(allowed))
+        return None, json.dumps(_default_input(kind, allowed.get(kind), with_type=True))
+    if not schemas:
         return None, "Hello from the fake server."
-    kind = "say" if "say" in names else names[0]
-    return (kind, _default_input(kind)), None
+    kind = "say" if "say" in schemas else next(iter(schemas))
+    return (kind, _default_input(kind, schemas[kind])), None
 
 
-def _allowed_in_schema(schema: dict) -> list[str]:
-    out = []
+def _allowed_in_schema(schema: dict) -> dict[str, dict]:
+    out = {}
     for option in schema.get("anyOf", []):
-        const = ((option.get("properties") or {}).get("type") or {}).get("const")
+        props = dict(option.get("properties") or {})
+        const = (props.pop("type", None) or {}).get("const")
         if const:
-            out.append(const)
+            required = [r for r in option.get("required", []) if r != "type"]
+            out[const] = {**option, "properties": props, "required": required}
     return out
 
 
-def _default_input(kind: str, with_type: bool = False) -> dict:
-    data: dict[str, Any] = {"text": "fake reply"} if kind == "say" else {"resources": {}}
+def _default_input(kind: str, schema: dict | None = None, with_type: bool = False) -> dict:
+    if kind == "say":
+        data: dict[str, Any] = {"text": "fake reply"}
+    elif kind == "purchase" or not schema:
+        data = {"resources": {}}  # a purchase of nothing: valid in any decision phase
+    else:
+        data = example(schema)
     return {"type": kind, **data} if with_type else data
+
+
+def example(schema: dict) -> Any:
+    """The smallest instance of a (simple) JSON Schema: required properties only, arrays
+    at their minimum length (at least one item), numbers at the middle of their range."""
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties") or {}
+        keys = schema.get("required") or list(props)
+        return {k: example(props.get(k) or {}) for k in keys}
+    if kind == "array":
+        return [
+            example(schema.get("items") or {}) for _ in range(max(1, schema.get("minItems", 1)))
+        ]
+    if kind in ("number", "integer"):
+        lo, hi = schema.get("minimum", 0), schema.get("maximum")
+        mid = lo if hi is None else (lo + hi) / 2
+        return int(mid) if kind == "integer" else mid
+    if kind == "boolean":
+        return False
+    return "fake reply"
 
 
 def _handler(server: FakeServer):

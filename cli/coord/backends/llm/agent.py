@@ -89,9 +89,6 @@ class LLMAgent(Agent):
 
     async def _call(self, body: dict, view: View, reask: int, types: list[str]):
         s = self.settings
-        rt = self.runtime
-        digest = request_hash(s.provider, body)
-        request = canonical_request(body)
         where = {
             "agent": self.name,
             "backend": f"{s.provider}/{s.model}",
@@ -101,10 +98,20 @@ class LLMAgent(Agent):
             "attempt": view.attempt,
             "reask": reask,
         }
+        return await self.call_model(body, where, lambda reply: self._check(reply, types))
+
+    async def call_model(self, body: dict, where: dict, check):
+        """One model call (or its recording): `(reply, errors, result)`, where `check(reply)`
+        returns `(result or None, errors)`. Emits the `model_call` event, whose fields start
+        with `where` (who asked, and in which situation)."""
+        s = self.settings
+        rt = self.runtime
+        digest = request_hash(s.provider, body)
+        request = canonical_request(body)
         recorded = self.store.take(self.name, digest, request) if self.store else None
         if recorded is not None:
             reply = Reply.from_dict(recorded["response"], recorded["usage"])
-            msg, errors = self._check(reply, types)
+            msg, errors = check(reply)
             self._emit(recorded)  # the runner's emit counts usage and cost (also for budgets)
             return reply, errors, msg
         if rt is None:
@@ -144,7 +151,7 @@ class LLMAgent(Agent):
                 hint=hint or "the run is resumable: `coord run --resume RUN_DIR`",
             ) from None
         latency = round((time.perf_counter() - start) * 1000, 3)
-        msg, errors = self._check(reply, types)
+        msg, errors = check(reply)
         cost = rt.prices.cost(s.model, reply.usage)
         self._emit(
             {
