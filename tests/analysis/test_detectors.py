@@ -251,3 +251,37 @@ def test_detect_rejects_unknown_codes(tmp_path):
     ex = load_exchange(write(tmp_path, [{"agent": "A", "content": "x"}]))
     with pytest.raises(UsageError):
         detect(ex, ("G9",))
+
+
+def test_chat_purchases_in_words_are_scored(tmp_path):
+    """A chat log without structured actions: the purchases are the words that commit
+    ("Buying now: ...", "Final answer: ..."), the round is scored from them, and an equal
+    split the optimum beats is G3."""
+    from coord.analysis.replay import replay_files
+
+    rows = [
+        {"game": PAPER_GAME, "agents": ["A", "B"]},
+        {"agent": "A", "text": "How about we split evenly: each of us takes 5 r1 and 5 r2?"},
+        {"agent": "B", "text": "Sounds fair, deal."},
+        {"agent": "A", "text": "Buying now: 5 r1 and 5 r2."},
+        {"agent": "B", "text": "Final answer: 5 r1 and 5 r2."},
+    ]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    rnd = load_exchange(path).rounds[0]
+    assert rnd.purchases == {"A": {"r1": 5, "r2": 5}, "B": {"r1": 5, "r2": 5}}
+    assert rnd.outcome["purchases_in_words"] == ["A", "B"] and rnd.efficiency < 0.95
+    assert [f.code for f in detect(load_exchange(path), ["G3"])] == ["G3"]
+    summary = replay_files([path])["files"][0]["rounds"][0]
+    assert summary["purchases_in_words"] == ["A", "B"]
+
+
+def test_an_offer_to_buy_is_not_a_purchase(tmp_path):
+    rows = [
+        {"game": PAPER_GAME, "agents": ["A", "B"]},
+        {"agent": "A", "text": "I'll buy 5 r1 and 5 r2 if you take the same."},
+        {"agent": "B", "text": "Maybe."},
+    ]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert load_exchange(path).rounds[0].purchases == {}

@@ -213,7 +213,7 @@ def stream_interchange(
     return stream
 
 
-def _add(rnd: Round, t: Turn, names: tuple[str, ...] | None) -> None:
+def _add(rnd: Round, t: Turn, names: tuple[str, ...] | None, in_words) -> None:
     if t.turn is None:  # the message's position in its round
         t.turn = len(rnd.turns) + 1
     rnd.turns.append(t)
@@ -221,6 +221,25 @@ def _add(rnd: Round, t: Turn, names: tuple[str, ...] | None) -> None:
     if bought is not None:
         rnd.purchases[t.agent] = bought[0]
         rnd.requested[t.agent] = bought[1] or {}
+    elif in_words is not None and t.action is None:
+        stated = in_words(t)  # "buying now: 9 r2": a chat transcript's purchase
+        if stated:
+            rnd.purchases[t.agent] = stated
+            rnd.requested[t.agent] = {}
+            rnd.stated_purchases.add(t.agent)
+
+
+def _words_reader(instance: Instance | None):
+    """Reads a purchase stated in a message's words (`commits.text_purchase`), or None
+    when the game is unknown."""
+    if instance is None:
+        return None
+    from coord.analysis.commits import project_names, resource_table, text_purchase
+
+    table, projects = resource_table(instance), project_names(instance)
+    return lambda t: text_purchase(
+        t.text, table, projects, typed=(t.type or "").lower() == "purchase"
+    )
 
 
 def _close(rnd: Round, stream: ExchangeStream) -> Round:
@@ -233,6 +252,7 @@ def _in_order(
     turns: Iterator[Turn], stream: ExchangeStream, instance: Instance | None, fixed: set | None
 ) -> Iterator[Round]:
     names = instance.economy.names if instance is not None else None
+    in_words = _words_reader(instance)
     current: Round | None = None
     done: set[int] = set()
     for t in turns:
@@ -245,7 +265,7 @@ def _in_order(
                 done.add(current.number)
                 yield _close(current, stream)
             current = Round(t.round, instance)
-        _add(current, t, names)
+        _add(current, t, names, in_words)
     if current is not None:
         yield _close(current, stream)
 
@@ -254,9 +274,10 @@ def _all_rounds(
     turns: Iterator[Turn], stream: ExchangeStream, instance: Instance | None
 ) -> Iterator[Round]:
     names = instance.economy.names if instance is not None else None
+    in_words = _words_reader(instance)
     rounds: dict[int, Round] = {}
     for t in turns:
-        _add(rounds.setdefault(t.round, Round(t.round, instance)), t, names)
+        _add(rounds.setdefault(t.round, Round(t.round, instance)), t, names, in_words)
     for k in sorted(rounds):
         yield _close(rounds[k], stream)
 

@@ -55,7 +55,8 @@ class Round:
     project request, and its outcome (None when it cannot be known).
 
     ``outcome`` keys: ``rewards`` ({agent: reward}), ``annulled``, ``joint_efficiency``,
-    ``optimal``, ``collab_max`` (and ``over``, ``runs`` where known).
+    ``optimal``, ``collab_max`` (and ``over``, ``runs`` where known; ``purchases_in_words``
+    lists the agents whose purchase was read from a message's words, "buying now: 9 r2").
     """
 
     number: int
@@ -64,6 +65,7 @@ class Round:
     purchases: dict[str, dict[str, int]] = field(default_factory=dict)
     requested: dict[str, dict[str, int]] = field(default_factory=dict)
     outcome: dict | None = None
+    stated_purchases: set[str] = field(default_factory=set)  # purchases read from words
 
     @property
     def efficiency(self) -> float | None:
@@ -229,4 +231,5 @@ def compute_outcome(rnd: Round, agents: tuple[str, ...]) -> tuple[dict | None, l
         "over": list(out.over),
         "runs": {a: out.runs[0], b: out.runs[1]},
         "computed": True,
+        **({"purchases_in_words": sorted(rnd.stated_purchases)} if rnd.stated_purchases else {}),
     }, []

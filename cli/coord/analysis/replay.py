@@ -128,12 +128,15 @@ def _scenario_instance(path: Path):
 
 def _round_summary(rnd) -> dict[str, Any]:
     out = rnd.outcome or {}
-    return {
+    summary = {
         "round": rnd.number,
         "joint_efficiency": out.get("joint_efficiency"),
         "annulled": out.get("annulled"),
         "optimal": out.get("optimal"),
     }
+    if out.get("purchases_in_words"):  # scored from "buying now: ..." messages
+        summary["purchases_in_words"] = out["purchases_in_words"]
+    return summary
 
 
 def _turn(t) -> dict[str, Any]:

@@ -28,6 +28,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from coord.analysis.commits import project_names, resource_table, text_purchase
 from coord.analysis.exchange import (
     COORD,
     Round,
@@ -145,8 +146,8 @@ class _Ctx:
         agents = (self.agents[0], self.agents[1])
         eco = rnd.instance.economy
         view = _View(rnd, agents, dict(zip(eco.names, eco.supply)), [])
-        table = _resource_table(rnd)
-        projects = sorted({p.name for side in rnd.instance.projects for p in side})
+        table = resource_table(rnd.instance)
+        projects = project_names(rnd.instance)
         for i, t in enumerate(rnd.turns):
             if t.agent in agents:
                 view.msgs.append(_read_msg(t, i, view, table, projects))
@@ -179,21 +180,6 @@ class _Ctx:
 # -- reading --------------------------------------------------------------------------------
 
 
-def _resource_table(rnd: Round) -> dict[str, list[str]]:
-    """Each resource's names in free text: its own, "r 2" / "resource 2" for the paper's
-    numbered names (r1, r2...), and a theme's aliases when the game records them."""
-    names = rnd.instance.economy.names
-    table: dict[str, list[str]] = {n: [n] for n in names}
-    for n in names:
-        m = re.fullmatch(r"[rR](\d+)", n)
-        if m:
-            table[n] += [f"r {m.group(1)}", f"resource {m.group(1)}"]
-    for name, aliases in rnd.instance.resource_aliases.items():
-        if name in table:
-            table[name] += aliases
-    return table
-
-
 def _text_plan(text: str, author: str, other: str, table, projects) -> Plan:
     out: Plan = {}
     for q in read_quantities(text, table, projects=projects):
@@ -219,16 +205,6 @@ def _options(text: str, author: str, other: str, table, projects, refs) -> dict[
     return out if len(out) >= 2 else {}
 
 
-# Words that commit to a purchase rather than propose one. Deliberately strict: "I'll buy
-# 9 r2" is usually an offer, "buying now: 9 r2" is a decision.
-_COMMIT = re.compile(
-    r"\b(buying now|i'?m buying|i am buying|purchasing now|i'?m purchasing|locking (it )?in|"
-    r"locked in|submitting (my )?(purchase|order)|my (final )?purchase( is)?:|"
-    r"placing my order|i('ve| have) bought|final answer:)",
-    re.IGNORECASE,
-)
-
-
 def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
     names = view.rnd.instance.economy.names
     msg = _Msg(turn, index)
@@ -244,13 +220,9 @@ def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
         msg.options = _options(turn.text, turn.agent, other, table, projects, msg.refs)
         if not msg.options:
             msg.stated = _text_plan(turn.text, turn.agent, other, table, projects)
-    if msg.purchase is None and not msg.structured and _COMMIT.search(turn.text or ""):
-        # "buying now: 9 r2" — a purchase stated in words (chat transcripts): quantities
-        # with no owner are the speaker's, since the speaker is the one buying.
-        mine: dict[str, int] = {}
-        for q in read_quantities(turn.text, table, projects=projects):
-            if q.owner in (None, "speaker"):
-                mine[q.resource] = mine.get(q.resource, 0) + q.amount
+    if not msg.structured and not msg.purchase:
+        # "buying now: 9 r2" — a purchase stated in words (chat transcripts)
+        mine = text_purchase(turn.text, table, projects, typed=kind == "purchase")
         if mine:
             msg.purchase, msg.stated = mine, {}
     return msg
