@@ -239,13 +239,14 @@ def search(case: Case, seed: int = 0, budget: int = BUDGET, backend: str | None 
     trees = [m_tree]
     l_nodes: list[Node] = []
     if case.logs is not None and ev.has_logs:
-        l_nodes, l_tree = _search(Agent("logs", ("logs", "calls"), ev), budget, anomaly)
+        # The log agent reads its neighbours' logs, not their metrics.
+        l_nodes, l_tree = _search(Agent("logs", ("logs", "calls"), ev), budget, ev.log_screen())
         trees.append(l_tree)
     ms, ls = _scores(m_nodes), _scores(l_nodes)
-    wm = 0.5 + _confidence(ms) if ms else 0.0
-    wl = 0.5 + _confidence(ls) if ls else 0.0
     m_top = max(ms, key=lambda s: (ms[s], s)) if ms else None
     l_top = max(ls, key=lambda s: (ls[s], s)) if ls else None
+    wm = 0.5 + _confidence(ms) if ms else 0.0
+    wl = 0.5 + _confidence(ls) if ls else 0.0
     if not ls:
         verdict = "metrics only"
     elif m_top == l_top:
@@ -262,7 +263,11 @@ def search(case: Case, seed: int = 0, budget: int = BUDGET, backend: str | None 
         if ls:
             lf = ls.get(s)
             if lf is None and s in ev.log_evidence().services:
-                lf = 0.25 * ev.log_feature(s)["strength"] / (max(ev.log_screen().values()) or 1)
+                lf = (
+                    0.25
+                    * max(ev.log_feature(s)["strength"], 0.0)
+                    / (max(ev.log_screen().values()) or 1)
+                )
             lval = lf or 0.0
             combined[s] = (wm * m + wl * lval) / (wm + wl)
         else:
