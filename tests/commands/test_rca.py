@@ -47,7 +47,8 @@ def test_bad_input_exits_2(coord, tmp_path):
         ("rca", "--metrics", m, "--inject-time", "99999"),
         ("rca", "--metrics", m, "--inject-time", "soon"),
         ("rca", "--metrics", tmp_path / "nope.csv"),
-        ("rca", CASE, "--backend", "anthropic/claude"),
+        ("rca", CASE, "--backend", "policy/grounded"),
+        ("rca", CASE, "--method", "baro", "--backend", "openai/gpt"),
         ("rca", "bench", DATA, "--methods", "lats,barro"),
         ("rca", "bench", tmp_path),
     ]

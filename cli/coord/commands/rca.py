@@ -87,8 +87,14 @@ def analyze(
         None,
         "--backend",
         metavar="KIND/MODEL",
-        help="LLM for lats expansions and reflections (not yet "
-        "available: the built-in evidence policy is used).",
+        help="lats: a model (anthropic/<model>, openai/<model>) proposes expansions and "
+        "writes reflections; default: the built-in, offline policy.",
+    ),
+    llm_calls: int = typer.Option(
+        16, "--llm-calls", min=1, max=10000, help="lats --backend: at most this many calls."
+    ),
+    llm_tokens: int = typer.Option(
+        50000, "--llm-tokens", min=1, help="lats --backend: at most this many tokens."
     ),
     budget: int = typer.Option(
         64, "--budget", min=1, max=10000, help="lats: search iterations per agent."
@@ -107,11 +113,8 @@ def analyze(
     from coord.rca.methods import METHODS
     from coord.rca.report import case_report
 
-    if backend:
-        raise UsageError(
-            "--backend is not available for coord rca yet",
-            hint="omit it: lats runs offline with its built-in evidence policy",
-        )
+    if backend and method is not Method.lats:
+        raise UsageError("--backend advises the lats search", hint="use it with --method lats")
     loose = metrics is not None or bool(logs)
     if case is not None and loose:
         raise UsageError("give either CASE or --metrics/--logs, not both")
@@ -143,7 +146,11 @@ def analyze(
 
             c.edges = read_topology(topology)
     fn = METHODS[method.value]
-    ranking = fn(c, seed=seed, budget=budget) if method is Method.lats else fn(c, seed=seed)
+    if method is Method.lats:
+        opts = {"backend": backend, "llm_calls": llm_calls, "llm_tokens": llm_tokens}
+        ranking = fn(c, seed=seed, budget=budget, **opts)
+    else:
+        ranking = fn(c, seed=seed)
     doc = case_report(ranking, time.perf_counter() - started)
     for w in c.warnings:  # after the run: log readers add theirs while streaming
         console.info(f"warning: {w}")
