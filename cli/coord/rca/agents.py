@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from coord.rca.evidence import SCALE_FLOOR, windows
+from coord.rca.evidence import windows
 from coord.rca.model import RESOURCE_KINDS, Case, kind_of
 
 KIND_WEIGHT = {"load": 0.5, "other": 0.7}  # everything else 1.0
+METRIC_FLOOR = 0.05  # scale floor, share of a metric's typical size: smaller moves are noise
 LOG_BEFORE = 180.0  # log history before the inject time: recent enough to share its load
 MENTION_WEIGHT = 0.6  # how much of an error that names another service is about that one
 ONSET_WEIGHT = 0.3  # score a service loses when its logs changed well after the first
@@ -65,7 +66,7 @@ class Evidence:
                 q1, med, q3 = np.percentile(n, [25, 50, 75])
                 nz = np.abs(both[both != 0])
                 typical = float(np.median(nz)) if len(nz) else 0.0
-                scale = max(float(q3 - q1), 5 * SCALE_FLOOR * max(abs(float(med)), typical), 1e-9)
+                scale = max(float(q3 - q1), METRIC_FLOOR * max(abs(float(med)), typical), 1e-9)
                 z = (a - med) / scale
                 f = MetricFinding(key[1], kind_of(key[1]), abs(float(np.median(z))), float(z.max()))
                 out.setdefault(key[0], []).append(f)

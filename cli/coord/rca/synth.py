@@ -24,8 +24,11 @@ The model, per case (all draws from one seeded generator per case):
   weak) and a short onset: `cpu` (cpu up, own latency up), `mem` (memory ramps, mild
   latency), `disk` (io up, latency up), `delay` (own latency up; callers inherit it through
   the call graph), `loss` (bytes down, retransmission latency, callers log resets), `code`
-  (a bug: a share of requests throws — new exception templates with stack traces in the
-  root's logs, then errors in its callers' logs naming it; metrics barely move).
+  (a bug in a share of requests, metrics barely move): either an exception — new error
+  lines with a stack trace in the root's logs — or a wrong return value — one of the
+  root's usual lines changes, no error there; either way its callers then log errors (with
+  their own client stack traces when JVM-like) that name the root in some cases and only
+  the symptom in others.
 - **Logs** from per-service templates in the style of the system (Java services log class
   and line, as Train Ticket does; others key=value or plain), at a rate that follows load.
 """
