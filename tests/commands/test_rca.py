@@ -47,7 +47,8 @@ def test_bad_input_exits_2(coord, tmp_path):
         ("rca", "--metrics", m, "--inject-time", "99999"),
         ("rca", "--metrics", m, "--inject-time", "soon"),
         ("rca", "--metrics", tmp_path / "nope.csv"),
-        ("rca", CASE, "--backend", "anthropic/claude"),
+        ("rca", CASE, "--backend", "policy/grounded"),
+        ("rca", CASE, "--method", "baro", "--backend", "openai/gpt"),
         ("rca", "bench", DATA, "--methods", "lats,barro"),
         ("rca", "bench", tmp_path),
     ]
@@ -55,3 +56,12 @@ def test_bad_input_exits_2(coord, tmp_path):
         r = coord(*argv)
         assert r.code == 2, (argv, r.err)
         assert "Traceback" not in r.err and "error:" in r.err.lower(), (argv, r.err)
+
+
+def test_cli_synth_and_refuses_non_empty_or_unknown_fault(tmp_path, coord):
+    r = coord("rca", "synth", tmp_path / "o", "--system", "train-ticket", "--cases", "1")
+    assert r.code == 0, r.err
+    assert "wrote 1 cases of train-ticket" in r.err
+    assert coord("rca", "synth", tmp_path / "o", "--cases", "1").code == 2
+    r = coord("rca", "synth", tmp_path / "p", "--faults", "cpu,oom")
+    assert r.code == 2 and "oom" in r.err

@@ -26,7 +26,7 @@ app = typer.Typer(
     cls=_DefaultGroup,
     help="Root cause analysis over metrics, logs and a call graph: rank the faulty service "
     "and fault type (`coord rca CASE`), benchmark methods on real incidents "
-    "(`coord rca bench DIR`).",
+    "(`coord rca bench DIR`), generate synthetic incidents (`coord rca synth OUT`).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -87,8 +87,14 @@ def analyze(
         None,
         "--backend",
         metavar="KIND/MODEL",
-        help="LLM for lats expansions and reflections (not yet "
-        "available: the built-in evidence policy is used).",
+        help="lats: a model (anthropic/<model>, openai/<model>) proposes expansions and "
+        "writes reflections; default: the built-in, offline policy.",
+    ),
+    llm_calls: int = typer.Option(
+        16, "--llm-calls", min=1, max=10000, help="lats --backend: at most this many calls."
+    ),
+    llm_tokens: int = typer.Option(
+        50000, "--llm-tokens", min=1, help="lats --backend: at most this many tokens."
     ),
     budget: int = typer.Option(
         64, "--budget", min=1, max=10000, help="lats: search iterations per agent."
@@ -107,11 +113,8 @@ def analyze(
     from coord.rca.methods import METHODS
     from coord.rca.report import case_report
 
-    if backend:
-        raise UsageError(
-            "--backend is not available for coord rca yet",
-            hint="omit it: lats runs offline with its built-in evidence policy",
-        )
+    if backend and method is not Method.lats:
+        raise UsageError("--backend advises the lats search", hint="use it with --method lats")
     loose = metrics is not None or bool(logs)
     if case is not None and loose:
         raise UsageError("give either CASE or --metrics/--logs, not both")
@@ -143,7 +146,11 @@ def analyze(
 
             c.edges = read_topology(topology)
     fn = METHODS[method.value]
-    ranking = fn(c, seed=seed, budget=budget) if method is Method.lats else fn(c, seed=seed)
+    if method is Method.lats:
+        opts = {"backend": backend, "llm_calls": llm_calls, "llm_tokens": llm_tokens}
+        ranking = fn(c, seed=seed, budget=budget, **opts)
+    else:
+        ranking = fn(c, seed=seed)
     doc = case_report(ranking, time.perf_counter() - started)
     for w in c.warnings:  # after the run: log readers add theirs while streaming
         console.info(f"warning: {w}")
@@ -183,3 +190,45 @@ def bench(
     from coord.commands.rca_render import rca_bench
 
     rca_bench(doc)
+
+
+class System(str, Enum):
+    sock_shop = "sock-shop"
+    online_boutique = "online-boutique"
+    train_ticket = "train-ticket"
+
+
+@app.command("synth")
+def synth(
+    out: Path = typer.Argument(..., metavar="OUT", help="Folder to write the cases into."),
+    system: System = typer.Option(
+        System.online_boutique, "--system", help="Which real call graph to simulate."
+    ),
+    cases: int = typer.Option(24, "--cases", min=1, max=10000, help="How many incidents."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same bytes."),
+    faults: str = typer.Option(
+        "cpu,mem,disk,delay,loss,code",
+        "--faults",
+        metavar="F1,F2",
+        help="Fault types, used in turn.",
+    ),
+) -> None:
+    """Write synthetic incidents in the RCAEval layout (data.csv, inject_time.txt, logs.csv,
+    dependency.csv under <service>_<fault>/<rep>/), deterministic per seed."""
+    from coord import console
+    from coord.errors import UsageError
+    from coord.rca.synth import FAULTS
+    from coord.rca.synth import synth as write
+
+    names = [f.strip() for f in faults.split(",") if f.strip()]
+    bad = [f for f in names if f not in FAULTS]
+    if bad or not names:
+        raise UsageError(
+            f"unknown fault {bad[0]!r}" if bad else "--faults is empty",
+            hint="faults: " + ",".join(FAULTS),
+        )
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"{out} is not empty", hint="give a new or empty folder")
+    advance = console.progress("rca synth")(cases)
+    folders = write(out, system.value, cases, seed, tuple(names), progress=advance)
+    console.info(f"wrote {len(folders)} cases of {system.value} under {out}")

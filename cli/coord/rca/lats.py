@@ -21,9 +21,10 @@ match, **contradict** when they differ — then it **escalates**: the disputed h
 are re-scored with both kinds of evidence, each agent weighted by its confidence (its lead
 over its own runner-up) and by whether it had any evidence at all.
 
-Everything is deterministic: ties break by name; no clock or randomness enters a decision.
-`--backend` (an LLM proposing expansions and writing reflections) is not implemented yet:
-the search runs with the built-in evidence policy, and `usage` reports zero model calls.
+By default everything is deterministic: ties break by name; no clock or randomness enters
+a decision, and `usage` reports zero model calls. With `--backend anthropic/<model>` or
+`openai/<model>` a model proposes the expansions and writes the reflections, within a
+budget of calls and tokens (`coord.rca.llm`); the evidence and the scoring stay built-in.
 """
 
 from __future__ import annotations
@@ -163,7 +164,9 @@ class Agent:
         return callees[0] if callees and not node.facts.get("resource") else None
 
 
-def _search(agent: Agent, budget: int, anomaly: dict[str, float]) -> tuple[list[Node], dict]:
+def _search(
+    agent: Agent, budget: int, anomaly: dict[str, float], advisor=None
+) -> tuple[list[Node], dict]:
     overview = agent.overview()
     best = max(overview.values(), default=0.0)
     order = sorted(overview, key=lambda s: (-overview[s], s))
@@ -186,12 +189,24 @@ def _search(agent: Agent, budget: int, anomaly: dict[str, float]) -> tuple[list[
         open_nodes = [n for n in children if len(n.done) < len(agent.actions)]
         pool = open_nodes or children
         node = max(pool, key=lambda n: (uct(n), n.service))
+        if advisor is not None and open_nodes:  # the model proposes; UCT when it cannot
+            choice = advisor.propose(agent.name, children, [n.service for n in open_nodes])
+            node = by_service.get(choice, node)
         before = node.q
         if len(node.done) < len(agent.actions):
             agent.expand(node, anomaly)
         value = agent.evaluate(node, best)
         node.value = value
         steer = agent.reflect(node, before, value) if node.visits else None
+        fell = node.visits and node.reflection and not node.facts.get("model_reflected")
+        if advisor is not None and fell:  # once per hypothesis: the budget is for news
+            node.facts["model_reflected"] = True
+            known = set(overview) | set(agent.ev.case.services)
+            written = advisor.reflect(agent.name, node, before, value, known)
+            if written is not None:
+                node.reflection = f"{written[0]} (model)"
+                agent.reflections[-1] = node.reflection
+                steer = written[1] or steer
         if steer and steer not in by_service:
             seeded = Node(
                 steer, agent.name, max(overview.get(steer, 0.0) / best, 0.0) if best > 0 else 0.0
@@ -230,22 +245,60 @@ def _confidence(scores: dict[str, float]) -> float:
     return (vals[0] - (vals[1] if len(vals) > 1 else 0.0)) / vals[0]
 
 
-def search(case: Case, seed: int = 0, budget: int = BUDGET, backend: str | None = None) -> Ranking:
-    """Rank root causes of `case` by the two-agent tree search and the supervisor."""
+def search(
+    case: Case,
+    seed: int = 0,
+    budget: int = BUDGET,
+    backend: str | None = None,
+    llm_calls: int = 16,
+    llm_tokens: int = 50_000,
+) -> Ranking:
+    """Rank root causes of `case` by the two-agent tree search and the supervisor; with
+    `backend` (`anthropic/<model>`, `openai/<model>`) a model proposes expansions and
+    writes reflections within `llm_calls` calls and `llm_tokens` tokens (`coord.rca.llm`)."""
     started = time.perf_counter()
+    advisor = None
+    if backend:
+        from coord.rca.llm import Advisor
+
+        advisor = Advisor(backend, max_calls=llm_calls, max_tokens=llm_tokens)
+    try:
+        ranking = _run(case, budget, advisor)
+    finally:
+        if advisor is not None:
+            advisor.close()
+    usage = {
+        "backend": "builtin",
+        "model_calls": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        **(advisor.report() if advisor else {}),
+        "evidence_queries": ranking.usage["evidence_queries"],
+        "search_seconds": round(time.perf_counter() - started, 4),
+    }
+    if advisor is not None:
+        ranking.tree["advisor"] = advisor.log
+    ranking.usage = usage
+    return ranking
+
+
+def _run(case: Case, budget: int, advisor) -> Ranking:
     ev = Evidence(case)
     anomaly = ev.screen()
-    m_nodes, m_tree = _search(Agent("metrics", ("metrics", "calls"), ev), budget, anomaly)
+    m_nodes, m_tree = _search(Agent("metrics", ("metrics", "calls"), ev), budget, anomaly, advisor)
     trees = [m_tree]
     l_nodes: list[Node] = []
     if case.logs is not None and ev.has_logs:
-        l_nodes, l_tree = _search(Agent("logs", ("logs", "calls"), ev), budget, anomaly)
+        # The log agent reads its neighbours' logs, not their metrics.
+        l_nodes, l_tree = _search(
+            Agent("logs", ("logs", "calls"), ev), budget, ev.log_screen(), advisor
+        )
         trees.append(l_tree)
     ms, ls = _scores(m_nodes), _scores(l_nodes)
-    wm = 0.5 + _confidence(ms) if ms else 0.0
-    wl = 0.5 + _confidence(ls) if ls else 0.0
     m_top = max(ms, key=lambda s: (ms[s], s)) if ms else None
     l_top = max(ls, key=lambda s: (ls[s], s)) if ls else None
+    wm = 0.5 + _confidence(ms) if ms else 0.0
+    wl = 0.5 + _confidence(ls) if ls else 0.0
     if not ls:
         verdict = "metrics only"
     elif m_top == l_top:
@@ -262,7 +315,11 @@ def search(case: Case, seed: int = 0, budget: int = BUDGET, backend: str | None 
         if ls:
             lf = ls.get(s)
             if lf is None and s in ev.log_evidence().services:
-                lf = 0.25 * ev.log_feature(s)["strength"] / (max(ev.log_screen().values()) or 1)
+                lf = (
+                    0.25
+                    * max(ev.log_feature(s)["strength"], 0.0)
+                    / (max(ev.log_screen().values()) or 1)
+                )
             lval = lf or 0.0
             combined[s] = (wm * m + wl * lval) / (wm + wl)
         else:
@@ -298,12 +355,4 @@ def search(case: Case, seed: int = 0, budget: int = BUDGET, backend: str | None 
         },
         "agents": trees,
     }
-    usage = {
-        "backend": backend or "builtin",
-        "model_calls": 0,
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "evidence_queries": ev.queries,
-        "search_seconds": round(time.perf_counter() - started, 4),
-    }
-    return Ranking(candidates, tree=tree, usage=usage)
+    return Ranking(candidates, tree=tree, usage={"evidence_queries": ev.queries})

@@ -3,7 +3,8 @@ generic `--metrics/--logs/--topology/--inject-time` files.
 
 Layouts (the first that matches a folder wins):
 - RCAEval: a metrics CSV (`data.csv`, `simple_metrics.csv` or `metrics.csv`), optional
-  `inject_time.txt`, `logs.csv`; truth from `<service>_<fault>/<rep>` folder names;
+  `inject_time.txt`, `logs.csv`, a call graph (`dependency.csv` as Nezha writes it, or
+  `topology.csv`/`.yaml`); truth from `<service>_<fault>/<rep>` folder names;
 - pairs: `normal.csv` + `anomalous.csv` (the anomalous part starts at the inject time);
   truth from `<service>-<fault>/<rep>`;
 - Nezha: a folder with `<date>-fault_list.json` and `metric/` (see `coord.rca.nezha`);
@@ -23,6 +24,7 @@ from coord.rca.tables import read_metrics
 from coord.rca.timeparse import TimeError, TimeReader, iso
 
 METRIC_FILES = ("data.csv", "simple_metrics.csv", "metrics.csv")
+TOPOLOGY_FILES = ("dependency.csv", "topology.csv", "topology.yaml", "topology.yml")
 MIN_POINTS = 3
 
 
@@ -115,11 +117,19 @@ def load_rcaeval(path: Path) -> Case:
         else None
     )
     logs = path / "logs.csv"
+    edges = []
+    for name in TOPOLOGY_FILES:
+        if (path / name).is_file():
+            from coord.rca.graph import read_topology
+
+            edges = read_topology(path / name)
+            break
     case = Case(
         name=_case_name(path),
         series=series,
         inject_time=inject,
         logs=_log_source(logs, warnings) if logs.is_file() else None,
+        edges=edges,
         truth=truth_from_name(path.parent.name, path.name),
         warnings=warnings,
         source=str(path),

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import re
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 from coord.errors import InputError
@@ -30,7 +28,6 @@ from coord.rca.model import LogRecord, service_of
 from coord.rca.timeparse import TimeError, TimeReader
 
 MAX_TEMPLATES = 2000
-BUCKET = 10.0
 TIME_KEYS = ("timestamp", "time", "ts", "@timestamp", "datetime")
 SERVICE_KEYS = ("service", "podname", "pod", "container_name", "container", "app", "source")
 MESSAGE_KEYS = ("message", "log", "msg", "content", "text")
@@ -155,108 +152,9 @@ class LogReader:
         return out
 
 
-@dataclass
-class ServiceLogs:
-    """Counts for one service: lines per window and per template."""
+def mine(*args, **kwargs):
+    """Template mining of a record stream: `coord.rca.logmine.mine` (kept here for callers
+    that import it with the readers)."""
+    from coord.rca.logmine import mine as _mine
 
-    normal: int = 0
-    anomalous: int = 0
-    templates: dict[int, list[int]] = field(default_factory=dict)  # id -> [normal, anomalous]
-
-
-@dataclass
-class LogEvidence:
-    """Per-service log features of one case (see `mine`)."""
-
-    services: dict[str, ServiceLogs]
-    templates: dict[int, str]
-    errors: set[int]
-    normal_seconds: float
-    anomalous_seconds: float
-    lines: int
-
-    def features(self, service: str) -> dict:
-        """Volume change, template-frequency shift and new error templates of a service."""
-        s = self.services.get(service)
-        if s is None:
-            return {
-                "lines": 0,
-                "volume": 0.0,
-                "shift": 0.0,
-                "new_errors": 0,
-                "error_rise": 0.0,
-                "top": [],
-            }
-        rn = s.normal / max(self.normal_seconds, 1.0)
-        ra = s.anomalous / max(self.anomalous_seconds, 1.0)
-        volume = math.log((ra + 0.05) / (rn + 0.05))
-        k = max(len(s.templates), 1)
-        shift = 0.0
-        new_errors = 0
-        err_n = err_a = 0
-        top = []
-        for tid, (cn, ca) in s.templates.items():
-            pn = (cn + 0.5) / (s.normal + 0.5 * k)
-            pa = (ca + 0.5) / (s.anomalous + 0.5 * k)
-            shift += abs(pa - pn) / 2
-            if tid in self.errors:
-                err_n += cn
-                err_a += ca
-                if cn == 0 and ca >= 2:
-                    new_errors += 1
-                    top.append((ca, self.templates[tid]))
-        if s.normal == 0 or s.anomalous == 0:
-            shift = 0.0  # one-sided: nothing to compare, volume tells it
-        ern = err_n / max(self.normal_seconds, 1.0)
-        era = err_a / max(self.anomalous_seconds, 1.0)
-        error_rise = math.log((era + 0.02) / (ern + 0.02))
-        top.sort(reverse=True)
-        return {
-            "lines": s.normal + s.anomalous,
-            "volume": volume,
-            "shift": shift,
-            "new_errors": new_errors,
-            "error_rise": error_rise,
-            "top": [t for _, t in top[:3]],
-        }
-
-
-def mine(records: Iterable[LogRecord], inject: float, before: float, after: float) -> LogEvidence:
-    """Mine templates of the records within [inject-before, inject+after) with drain3,
-    counting per service and window (normal: before inject, anomalous: from it). Window
-    lengths count only the 10-second buckets that have any log line, so gaps between log
-    files do not read as a service going quiet."""
-    from drain3.drain import Drain
-
-    drain = Drain(depth=4, sim_th=0.4, max_children=100, max_clusters=MAX_TEMPLATES)
-    services: dict[str, ServiceLogs] = {}
-    errors: set[int] = set()
-    lo, hi = inject - before, inject + after
-    buckets: set[int] = set()  # 10-second buckets that have logs: gaps are not silence
-    lines = 0
-    cache: dict[str, int] = {}
-    for ts, svc, msg in records:
-        if ts < lo or ts >= hi:
-            continue
-        lines += 1
-        buckets.add(int((ts - inject) // BUCKET))
-        text = clean(msg)
-        tid = cache.get(text)
-        if tid is None:
-            cluster, _ = drain.add_log_message(text)
-            tid = cluster.cluster_id
-            if len(cache) < 50_000:
-                cache[text] = tid
-            if is_error(msg[:MAX_MESSAGE]):
-                errors.add(tid)
-        s = services.setdefault(svc, ServiceLogs())
-        w = 1 if ts >= inject else 0
-        if w:
-            s.anomalous += 1
-        else:
-            s.normal += 1
-        s.templates.setdefault(tid, [0, 0])[w] += 1
-    templates = {c.cluster_id: c.get_template() for c in drain.clusters}
-    normal_s = BUCKET * sum(1 for b in buckets if b < 0)
-    anom_s = BUCKET * sum(1 for b in buckets if b >= 0)
-    return LogEvidence(services, templates, errors, normal_s, anom_s, lines)
+    return _mine(*args, **kwargs)
