@@ -102,3 +102,20 @@ def test_invalid_reply_is_reasked_with_the_errors(coord, fake, tmp_path):
     calls = [e for e in events if e["kind"] == "model_call" and e["agent"] == "alice"]
     assert [c["valid"] for c in calls[:2]] == [False, True]
     assert calls[0]["errors"] and calls[1]["reask"] == 1
+
+
+def test_the_request_on_the_wire_is_the_recorded_request(coord, fake, tmp_path):
+    # openai sends `messages` and `tools` through `extra_body` (skipping the SDK's typed
+    # walk over them) and tool schemas are shared between requests: neither may change
+    # what reaches the server, which must be exactly what the transcript records.
+    r = coord("run", EXAMPLE, "--out", tmp_path, "--format", "json")
+    assert r.code == 0, r.err
+    [path] = list(tmp_path.rglob("*.jsonl"))
+    events = [json.loads(x) for x in path.read_text().splitlines()]
+    recorded = {
+        agent: [e["request"] for e in events if e["kind"] == "model_call" and e["agent"] == agent]
+        for agent in ("alice", "bob")
+    }
+    assert [c.body for c in fake.calls("anthropic")] == recorded["alice"]
+    assert [c.body for c in fake.calls("openai")] == recorded["bob"]
+    assert all(body["messages"] and body["tools"] for body in recorded["bob"])
