@@ -98,3 +98,44 @@ PAPER_GAME = {
         ],
     ],
 }
+
+
+class Hung(AssertionError):
+    """Raised by `no_hang` when the guarded code ran past its limit."""
+
+
+class no_hang:  # noqa: N801 - reads as a statement: `with no_hang(): ...`
+    """Fail the test if the block runs for `limit` seconds: a guard against a hang
+    (catastrophic backtracking, quadratic scans, exponential expansion), not a measurement.
+
+    The limit is far above any honest run of the block on a slow, busy machine, so no test
+    depends on how fast the machine is; a block that does hang is stopped, not waited out.
+    Unix main thread only (SIGALRM); elsewhere it guards nothing.
+    """
+
+    def __init__(self, limit: float = 60.0) -> None:
+        self.limit = limit
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self._armed = hasattr(signal, "setitimer") and (
+            threading.current_thread() is threading.main_thread()
+        )
+        if self._armed:
+
+            def alarm(*_):
+                raise Hung(f"still running after {self.limit:g} s: it hangs")
+
+            self._old = signal.signal(signal.SIGALRM, alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.limit)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if self._armed:
+            import signal
+
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._old)
+        return False

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from helpers import MINIMAL
+from helpers import MINIMAL, no_hang
 
 REQUEST_COMMIT_OK = [
     {"roles": {"ann": "requester", "pat": "performer"}},
@@ -143,14 +143,12 @@ def protocol_with(schema):
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_SCHEMAS))
 def test_hostile_schemas_exit_2_quickly(coord, tmp_path, name):
-    import time
 
     p = tmp_path / "p.yaml"
     p.write_text(protocol_with(HOSTILE_SCHEMAS[name]))
-    t = time.monotonic()
-    r = coord("validate", p)
+    with no_hang():  # the point is that it cannot hang
+        r = coord("validate", p)
     assert r.code == 2 and "P002" in r.out and "Traceback" not in r.err
-    assert time.monotonic() - t < 5  # generous: the point is that it cannot hang
 
 
 def test_remote_ref_reaches_no_server(coord, tmp_path):

@@ -1,8 +1,7 @@
 """`lint_protocol`: one test (at least) per P-code, with severity and line."""
 
-import time
-
 import pytest
+from helpers import no_hang
 
 from coord.protocol.lint import lint_protocol
 
@@ -92,9 +91,8 @@ P001_CASES = {
 @pytest.mark.parametrize("case", sorted(P001_CASES))
 def test_p001(tmp_path, case):
     text, needle, words = P001_CASES[case]
-    start = time.perf_counter()
-    report = lint(tmp_path, text)
-    assert time.perf_counter() - start < 2
+    with no_hang():
+        report = lint(tmp_path, text)
     assert [f.code for f in report.findings] == ["P001"]
     f = report.findings[0]
     assert f.severity == "error" and words in f.message
@@ -105,9 +103,8 @@ def test_p001(tmp_path, case):
 def test_p001_50_mb_line(tmp_path):
     path = tmp_path / "huge.yaml"
     path.write_text("schema_version: 1\nname: " + "n" * (50 * 1024 * 1024) + "\n")
-    start = time.perf_counter()
-    report = lint_protocol(path)
-    assert time.perf_counter() - start < 2
+    with no_hang():
+        report = lint_protocol(path)
     assert [f.code for f in report.findings] == ["P001"]
     assert "larger than" in report.findings[0].message
 

@@ -1,8 +1,7 @@
 """Loading protocol files: `load_protocol`, `find_protocol`, `bundled_protocols`."""
 
-import time
-
 import pytest
+from helpers import no_hang
 
 from coord.errors import InputError, UsageError
 from coord.protocol.load import bundled_protocols, find_protocol, load_protocol
@@ -85,10 +84,8 @@ def test_string_schemas_are_relative_to_the_protocol_file(tmp_path):
 def test_hostile_yaml_is_refused_quickly(tmp_path, case):
     text, words = HOSTILE[case]
     path = write(tmp_path, text)
-    start = time.perf_counter()
-    with pytest.raises(InputError) as info:
+    with no_hang(), pytest.raises(InputError) as info:
         load_protocol(path)
-    assert time.perf_counter() - start < 2
     assert words in info.value.message
     assert info.value.file == str(path) and info.value.line
 
@@ -99,10 +96,8 @@ def test_a_50_mb_line_is_refused_before_parsing(tmp_path):
         fh.write("schema_version: 1\nname: ")
         fh.write("x" * (50 * 1024 * 1024))
         fh.write("\n")
-    start = time.perf_counter()
-    with pytest.raises(InputError, match="larger than"):
+    with no_hang(), pytest.raises(InputError, match="larger than"):
         load_protocol(path)
-    assert time.perf_counter() - start < 2
 
 
 def test_a_long_line_in_a_small_file_is_refused(tmp_path):

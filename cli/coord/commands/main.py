@@ -82,7 +82,24 @@ _register()
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app, map errors to messages and exit codes."""
+    """Console-script entry point: run the app, map errors to messages and exit codes.
+
+    `argv` None means a real process (`coord ...`, `python -m coord`); tests pass a list.
+    """
+    try:
+        _run(argv)
+    finally:
+        if argv is None:
+            # The interpreter's last act is a full garbage collection over everything still
+            # alive: after a model-backed run that is the provider SDKs' many objects, about
+            # 0.3 s of exit time (measured). Frozen objects are skipped; the process frees
+            # them as it ends. Not in tests, which run many commands in one process.
+            import gc
+
+            gc.freeze()
+
+
+def _run(argv: list[str] | None) -> None:
     from coord.errors import EXIT_SIGINT, EXIT_USAGE, CoordError
 
     try:

@@ -66,9 +66,53 @@ def run_summary(report: dict) -> None:
                         f"{e['expr']} (measured {e['value']:.4g})",
                         markup=False,
                     )
+    _usage_table(report)
     folders = sorted({r["transcript"].rsplit("/", 2)[0] for r in report["runs"]})
     if folders:
         console.info(f"transcripts: {', '.join(folders)}")
+
+
+def _usage_table(report: dict) -> None:
+    """Model usage and cost per agent and in total, when any model call was made (or
+    served from a recording); nothing for policy-only runs."""
+    usage = report.get("usage") or {}
+    total = usage.get("total") or {}
+    if not total.get("calls"):
+        return
+
+    def row(name: str, u: dict) -> list:
+        cost = f"${u['cost_usd']:.6f}" + ("*" if u["unpriced_calls"] else "")
+        return [
+            name,
+            u["calls"],
+            f"{u['input_tokens']:,}",
+            f"{u['output_tokens']:,}",
+            f"{u['cache_read_tokens']:,}",
+            f"{u['cache_write_tokens']:,}",
+            f"{u['reasoning_tokens']:,}",
+            cost,
+        ]
+
+    rows = [row(a, u) for a, u in usage.get("agents", {}).items()] + [row("total", total)]
+    console.out().print()
+    console.table(
+        "Model usage in tokens (reasoning is part of output), cost in USD",
+        ["agent", "calls", "input", "output", "cache rd", "cache wr", "reasoning", "cost"],
+        rows,
+    )
+    calls = report.get("model_calls") or {}
+    if calls.get("served_from_recordings"):
+        console.out().print(
+            f"model calls: {calls['network']} made, {calls['served_from_recordings']} "
+            "served from recordings",
+            markup=False,
+        )
+    if total["unpriced_calls"]:
+        console.out().print(
+            f"* without {total['unpriced_calls']} calls to models the price table does not "
+            "know; add them to `prices:` in the scenario or pass --prices FILE",
+            markup=False,
+        )
 
 
 def solve_table(report: dict) -> None:

@@ -85,7 +85,11 @@ async def play_game_async(
         for n, b in cond.backends.items()
     }
     if resume_from is None:
-        writer = TranscriptWriter.create(path, header_of(scn, game, settings, protocol))
+        # Creating fsyncs the folder and sealing fsyncs the file: both run in a worker
+        # thread, because a disk round-trip inside the event loop stalls every other game's
+        # calls (32 games sealing at the end of a wave did, measurably).
+        header = header_of(scn, game, settings, protocol)
+        writer = await asyncio.to_thread(TranscriptWriter.create, path, header)
         target = writer.append
     else:
         writer = open_for_append(path)
@@ -111,6 +115,7 @@ async def play_game_async(
             writer.append("error", what="stopped", type=type(exc).__name__, message=message)
             writer.close()
             raise
+        await _seal(writer)
     return {
         "scenario": scn.spec.name,
         "condition": cond.name,
@@ -121,3 +126,14 @@ async def play_game_async(
         "expectations": expectations,
         "usage": emit.usage,
     }
+
+
+async def _seal(writer) -> None:
+    """Seal `completed` in a worker thread (it fsyncs). Cancelled meanwhile (a signal), the
+    seal is let finish first, so the transcript is never left half-sealed."""
+    sealing = asyncio.ensure_future(asyncio.to_thread(writer.seal))
+    try:
+        await asyncio.shield(sealing)
+    except asyncio.CancelledError:
+        await sealing
+        raise

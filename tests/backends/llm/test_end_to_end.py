@@ -102,3 +102,56 @@ def test_invalid_reply_is_reasked_with_the_errors(coord, fake, tmp_path):
     calls = [e for e in events if e["kind"] == "model_call" and e["agent"] == "alice"]
     assert [c["valid"] for c in calls[:2]] == [False, True]
     assert calls[0]["errors"] and calls[1]["reask"] == 1
+
+
+def test_the_request_on_the_wire_is_the_recorded_request(coord, fake, tmp_path):
+    # openai sends `messages` and `tools` through `extra_body` (skipping the SDK's typed
+    # walk over them) and tool schemas are shared between requests: neither may change
+    # what reaches the server, which must be exactly what the transcript records.
+    r = coord("run", EXAMPLE, "--out", tmp_path, "--format", "json")
+    assert r.code == 0, r.err
+    [path] = list(tmp_path.rglob("*.jsonl"))
+    events = [json.loads(x) for x in path.read_text().splitlines()]
+    recorded = {
+        agent: [e["request"] for e in events if e["kind"] == "model_call" and e["agent"] == agent]
+        for agent in ("alice", "bob")
+    }
+    assert [c.body for c in fake.calls("anthropic")] == recorded["alice"]
+    assert [c.body for c in fake.calls("openai")] == recorded["bob"]
+    assert all(body["messages"] and body["tools"] for body in recorded["bob"])
+
+
+def test_text_summary_shows_usage_and_cost(coord, fake, tmp_path):
+    fake.usage = {"anthropic": A_USAGE, "openai": O_USAGE}
+    r = coord("run", EXAMPLE, "--out", tmp_path / "run")
+    assert r.code == 0, r.err
+    assert "Model usage" in r.out
+    rows = {line.split()[0]: line.split() for line in r.out.splitlines() if line.strip()}
+    per_a = (1000 * 1 + 100 * 5 + 200 * 0.1 + 50 * 1.25) / 1e6
+    per_o = (800 * 0.15 + 80 * 0.6 + 400 * 0.075) / 1e6
+    # agent, calls, input, output, cache read, cache write, reasoning, cost
+    assert rows["alice"] == ["alice", "8", "8,000", "800", "1,600", "400", "0", f"${8 * per_a:.6f}"]
+    assert rows["bob"] == ["bob", "8", "6,400", "640", "3,200", "0", "240", f"${8 * per_o:.6f}"]
+    assert rows["total"][1] == "16" and rows["total"][-1] == f"${8 * per_a + 8 * per_o:.6f}"
+    # replayed: the same figures, and where the calls came from
+    r = coord("run", "--replay", tmp_path / "run", "--out", tmp_path / "again")
+    assert r.code == 0, r.err
+    assert "model calls: 0 made, 16 served from recordings" in r.out
+    assert f"${8 * per_a + 8 * per_o:.6f}" in r.out
+
+
+def test_text_summary_flags_unpriced_calls(coord, fake, tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(EXAMPLE.read_text().replace("gpt-4o-mini", "my-local-model"))
+    r = coord("run", scenario, "--out", tmp_path / "run")
+    assert r.code == 0, r.err
+    bob = next(line for line in r.out.splitlines() if line.startswith("bob"))
+    assert bob.split()[-1] == "$0.000000*"
+    assert "* without 8 calls to models the price table does not know" in r.out
+
+
+def test_policy_runs_show_no_usage_table(coord, tmp_path):
+    scenario = ROOT / "scenarios" / "negotiation" / "scarce-0.5.yaml"
+    r = coord("run", scenario, "--out", tmp_path, "-c", "dyad", "--seed", "1")
+    assert r.code == 0, r.err
+    assert "Model usage" not in r.out

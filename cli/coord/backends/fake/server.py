@@ -20,6 +20,7 @@ headers) for assertions.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -191,6 +192,10 @@ class FakeServer:
 
 
 class _Quiet(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: with 32 games connecting at once the kernel drops
+    # SYNs and clients retry a second later, which a benchmark then measures as latency.
+    request_queue_size = 128
+
     def handle_error(self, request, client_address) -> None:
         pass  # a client that hung up (timeouts, kill -9) is expected here, not news
 
@@ -274,6 +279,12 @@ def _handler(server: FakeServer):
 
         def log_message(self, *args) -> None:  # quiet: tests and `coord fake-server`
             pass
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in separate writes; with Nagle's algorithm on, the
+            # second waits for the client's delayed ACK (~40 ms a call on Linux).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             path = self.path.split("?", 1)[0]

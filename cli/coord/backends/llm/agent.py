@@ -27,7 +27,7 @@ from coord.backends.llm.common import (
 )
 from coord.backends.llm.retry import call_with_retries
 from coord.coordinator.messages import Message, View
-from coord.errors import ProviderError
+from coord.errors import ProviderError, UsageError
 
 PROVIDERS = ("anthropic", "openai")
 
@@ -36,7 +36,7 @@ class LLMAgent(Agent):
     def __init__(self, name: str, backend: str, settings: LLMSettings, *, seed: int = 0) -> None:
         super().__init__(name, backend, seed=seed)
         self.settings = settings
-        self.module = importlib.import_module(f"coord.backends.llm.{settings.provider}")
+        self.module = load_provider(settings.provider, backend)
         self.emit = None
         self.runtime = None
         self.protocol = None
@@ -174,6 +174,21 @@ class LLMAgent(Agent):
     def _emit(self, fields: dict) -> None:
         if self.emit is not None:
             self.emit("model_call", **fields)
+
+
+def load_provider(provider: str, backend: str):
+    """The provider module (`coord.backends.llm.anthropic` / `.openai`), which imports its
+    SDK; without the SDK (a plain `pip install coord`) a usage error naming the extra."""
+    try:
+        return importlib.import_module(f"coord.backends.llm.{provider}")
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] == "coord":
+            raise  # coord's own module missing: a broken install, not a missing extra
+        raise UsageError(
+            f"{backend}: the {provider} SDK is not installed (no module named {exc.name!r})",
+            hint="install coord's model backends: pip install 'coord[llm]' "
+            "(or the SDK alone: pip install " + provider + ")",
+        ) from None
 
 
 _PROTOCOL = None

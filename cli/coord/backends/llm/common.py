@@ -8,6 +8,7 @@ about retries, budgets or validation (that is `coord.backends.llm.agent`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -186,14 +187,23 @@ def request_hash(provider: str, body: dict) -> str:
 def split_extra(req: dict, method) -> dict:
     """Fields the installed SDK's method does not declare (e.g. `temperature` in SDKs that
     dropped it) travel in `extra_body`, so the wire request is the same either way."""
-    import inspect
-
-    try:
-        params = inspect.signature(method).parameters
-    except (TypeError, ValueError):
+    params = _declared(getattr(method, "__func__", method))
+    if params is None:
         return req
     known = {k: v for k, v in req.items() if k in params}
     extra = {k: v for k, v in req.items() if k not in params}
     if extra:
         known["extra_body"] = extra
     return known
+
+
+@functools.lru_cache(maxsize=16)
+def _declared(func) -> frozenset[str] | None:
+    # Cached per function: `inspect.signature` on the SDKs' long signatures costs more
+    # than the rest of building a request.
+    import inspect
+
+    try:
+        return frozenset(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return None

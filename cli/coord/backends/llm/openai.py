@@ -102,8 +102,27 @@ def followup(reply: Reply, errors: list[str]) -> list[dict]:
     return [assistant, user(note)]
 
 
+# Sent as given, in `extra_body`: before a request leaves, the SDK walks `messages` and
+# `tools` against its typed unions (`async_maybe_transform`), which for coord's plain JSON
+# changes nothing and cost ~1 ms of CPU a call, a tenth of a call's whole cost in a
+# `--jobs 32` run. `extra_body` keys replace the declared ones on the wire (the SDK merges
+# it last), so the request sent is the same; the declared argument gets an empty stand-in.
+_AS_GIVEN = ("messages", "tools")
+
+
+def _as_given(req: dict) -> dict:
+    extra = dict(req.get("extra_body") or {})
+    out = dict(req)
+    for key in _AS_GIVEN:
+        if key in out:
+            extra[key] = out[key]
+            out[key] = []
+    out["extra_body"] = extra
+    return out
+
+
 async def send(client, req: dict, timeout: float, stream: bool) -> Reply:
-    req = split_extra(req, client.chat.completions.create)
+    req = _as_given(split_extra(req, client.chat.completions.create))
     started = False
     try:
         if not req.get("stream"):
