@@ -240,6 +240,7 @@ def _runtime(loaded: list[LoadedScenario], opts: RunOptions | None):
             max_tokens=opts.max_tokens if opts and opts.max_tokens is not None else lim.max_tokens,
             deadline=lim.deadline_s,
             max_connections=lim.max_connections,
+            requests_per_minute=lim.requests_per_minute,
         ),
         prices=PriceTable(prices),
     )

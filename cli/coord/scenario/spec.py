@@ -253,6 +253,12 @@ class LimitsSpec(_Model):
     max_connections: int = Field(
         32, ge=1, le=1024, description="Concurrent calls per provider endpoint."
     )
+    requests_per_minute: float | None = Field(
+        None,
+        gt=0,
+        description="Requests per minute per provider endpoint (retries included), started "
+        "evenly spaced; unset: no limit beyond max_connections.",
+    )
 
 
 class CoordinationSpec(_Model):

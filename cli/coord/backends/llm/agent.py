@@ -123,8 +123,13 @@ class LLMAgent(Agent):
             client = rt.client(s, self.module)
             async with rt.slot(s):
                 rt.network_calls += 1
+
+                async def attempt(timeout: float):
+                    await rt.pace(s)  # each attempt is a request: the rate limit counts it
+                    return await self.module.send(client, body, timeout, s.stream)
+
                 reply = await call_with_retries(
-                    lambda timeout: self.module.send(client, body, timeout, s.stream),
+                    attempt,
                     rt.retry,
                     sleep=rt.sleep,
                     log=retries,

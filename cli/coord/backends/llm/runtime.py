@@ -31,6 +31,7 @@ class Limits:
     max_tokens: int | None = None
     deadline: float | None = None  # seconds for the whole run
     max_connections: int = 32  # concurrent calls per provider endpoint
+    requests_per_minute: float | None = None  # request starts per provider endpoint
 
 
 @dataclass
@@ -69,13 +70,16 @@ class Runtime:
         prices: PriceTable | None = None,
         offline: bool = False,
         sleep=asyncio.sleep,
+        clock=time.monotonic,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.limits = limits or Limits()
         self.prices = prices or PriceTable()
         self.offline = offline  # replay: any network call is a bug
         self.sleep = sleep
-        self.started = time.monotonic()
+        self.clock = clock
+        self.started = clock()
+        self.next_start: dict[tuple, float] = {}  # per endpoint: the earliest next request
         self.clients: dict[tuple, Any] = {}
         self.slots: dict[tuple, asyncio.Semaphore] = {}
         self.total = Totals()
@@ -122,6 +126,22 @@ class Runtime:
         if ident not in self.slots:
             self.slots[ident] = asyncio.Semaphore(self.limits.max_connections)
         return self.slots[ident]
+
+    async def pace(self, settings: LLMSettings) -> None:
+        """Wait for the endpoint's next request slot under `requests_per_minute`.
+
+        Requests (retries included: each is a request to the provider) start at least
+        60/rpm seconds apart per endpoint: a steady pace, no bursts, so a provider's
+        per-minute limit is never hit by coord itself. Slots are reserved in call order."""
+        rpm = self.limits.requests_per_minute
+        if not rpm:
+            return
+        ident = self.endpoint(settings)
+        now = self.clock()
+        start = max(now, self.next_start.get(ident, now))
+        self.next_start[ident] = start + 60.0 / rpm
+        if start > now:
+            await self.sleep(start - now)
 
     # -- budgets and accounting ----------------------------------------------------------
     def deadline(self) -> float | None:
