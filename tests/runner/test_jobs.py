@@ -7,12 +7,6 @@ addition, so a model call written into another game's transcript would show.
 
 import json
 
-import pytest
-
-from coord.backends.fake import FakeServer
-from coord.commands import _state
-from coord.commands.main import run as cli_main
-
 CONDITIONS = ("c1", "c2", "c3", "c4")
 REPEATS = 3
 CALLS = 10  # per game: 4 talk turns x 2 agents + 2 decisions
@@ -41,50 +35,28 @@ for _name in CONDITIONS:
     )
 
 
-@pytest.fixture
-def fake(monkeypatch):
-    with FakeServer() as server:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.anthropic_url)
-        monkeypatch.setenv("OPENAI_BASE_URL", server.openai_url)
-        for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
-            monkeypatch.delenv(var, raising=False)
-        yield server
-
-
-def coord(capsys, *argv) -> tuple[int, str]:
-    _state.exit_code = 0
-    _state.debug = False
-    try:
-        cli_main([str(a) for a in argv])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    return code, capsys.readouterr().out
-
-
 def system_text(request: dict) -> str:
     if isinstance(request.get("system"), str):  # anthropic
         return request["system"]
     return request["messages"][0]["content"]  # openai: the system message comes first
 
 
-def test_concurrent_games_never_interleave_their_transcripts(fake, tmp_path, capsys):
+def test_concurrent_games_never_interleave_their_transcripts(fake, tmp_path, coord):
     (tmp_path / "s.yaml").write_text(SCENARIO)
     out = tmp_path / "run"
     games = len(CONDITIONS) * REPEATS
-    code, _ = coord(
-        capsys,
+    r = coord(
         *("run", tmp_path / "s.yaml", "--out", out, "--repeat", REPEATS),
         *("--jobs", games, "--format", "json"),
     )
-    assert code == 0
+    assert r.code == 0, r.err
     assert len(fake.calls()) == games * CALLS
     paths = sorted(out.rglob("*.jsonl"))
     assert len(paths) == games  # one file per game
     seen = set()
     for path in paths:
-        code, report = coord(capsys, "verify", path, "--format", "json")
-        assert code == 0, report
+        v = coord("verify", path, "--format", "json")
+        assert v.code == 0, v.out
         lines = [json.loads(x) for x in path.read_text().splitlines()]
         header, events, seal = lines[0], lines[1:-1], lines[-1]
         cond = path.parent.name
