@@ -70,3 +70,20 @@ def test_coord_transcript_counts_drift(tmp_path):
     assert forgetful["drift_events"] > 0 and grounded["drift_events"] == 0
     assert grounded["agreement_rate"] == 1.0 and grounded["mean_turns_to_agreement"] <= 3
     assert grounded["violations"] == 0 and grounded["cost"] == {}
+
+
+def test_model_call_cost_and_tokens_per_agent(tmp_path):
+    """coord's model_call events carry `cost_usd` and `usage` (reasoning is part of the
+    output tokens, so it is not counted twice)."""
+    from coord.transcript import TranscriptWriter
+
+    path = tmp_path / "t.jsonl"
+    w = TranscriptWriter.create(path, {"scenario": "s", "agents": ["alice", "bob"]})
+    usage = {"input_tokens": 100, "output_tokens": 20, "reasoning_tokens": 15}
+    for agent, cost in (("alice", 0.002), ("alice", 0.001), ("bob", 0.0005)):
+        w.append("model_call", agent=agent, round=1, turn=1, usage=usage, cost_usd=cost)
+    w.seal()
+    w.close()
+    m = exchange_metrics(load_exchange(path))
+    assert m["cost"]["alice"] == {"usd": 0.003, "tokens": 240.0, "calls": 2.0}
+    assert m["cost"]["bob"] == {"usd": 0.0005, "tokens": 120.0, "calls": 1.0}

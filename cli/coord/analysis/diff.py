@@ -195,9 +195,9 @@ class _Side:
                 item["message_id"] = e["message_id"]
             key = _canonical([item["round"], item["code"], item["severity"], item["message"]])
             self.findings.append((key, item))
-        elif kind in ("model_call", "tool_call") and ("cost" in e or "usage" in e):
+        elif kind in ("model_call", "tool_call") and ({"cost", "cost_usd", "usage"} & e.keys()):
             acc = self.cost.setdefault(str(e.get("agent", "?")), {})
-            for name in ("cost", "usage"):
+            for name in ("cost", "cost_usd", "usage"):
                 if name in e:
                     for k, v in _numbers(e[name], name).items():
                         acc[k] = acc.get(k, 0) + v

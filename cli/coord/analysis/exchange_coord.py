@@ -176,10 +176,17 @@ def _count(stats: dict, kind: str, event: dict) -> None:
         agent = str(event.get("agent", "?"))
         mine = stats["cost"].setdefault(agent, {"usd": 0.0, "tokens": 0.0, "calls": 0.0})
         mine["calls"] += 1
-        mine["usd"] += float(event.get("cost") or 0.0)
-        usage = event.get("usage") or {}
-        mine["tokens"] += sum(
-            float(v)
-            for v in usage.values()
-            if isinstance(v, (int, float)) and not isinstance(v, bool)
-        )
+        mine["usd"] += float(event.get("cost_usd", event.get("cost")) or 0.0)
+        mine["tokens"] += _tokens(event.get("usage") or {})
+
+
+def _tokens(usage: dict) -> float:
+    """A call's tokens: its ``total_tokens`` when recorded, else the sum of the counts,
+    reasoning left out (it is part of the output tokens)."""
+    if isinstance(usage.get("total_tokens"), (int, float)):
+        return float(usage["total_tokens"])
+    return sum(
+        float(v)
+        for k, v in usage.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and "reasoning" not in k
+    )
