@@ -230,11 +230,15 @@ def _pair(path: Path) -> dict:
 
 
 def bench_replay(events: int) -> dict:
-    """Both transcripts: coord's own (policy games) and LLM-like free text (interchange)."""
+    """Both transcripts: coord's own (policy games) and LLM-like free text (interchange).
+
+    The files are written by a child process: a forked child's peak RSS starts from its
+    parent's, so the parent that measures must stay small."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        build(work / "coord.jsonl", events, work)
-        build_chat(work / "chat.jsonl", events)
+        for kind in ("coord", "chat"):
+            cmd = [sys.executable, __file__, "--build", kind, str(work), "--events", str(events)]
+            subprocess.run(cmd, check=True, capture_output=True)
         return {"coord": _pair(work / "coord.jsonl"), "chat": _pair(work / "chat.jsonl")}
 
 
@@ -255,7 +259,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--format", choices=["text", "json"], default="text")
+    ap.add_argument("--build", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.build:  # the child process of bench_replay that writes one file
+        kind, folder = args.build[0], Path(args.build[1])
+        if kind == "coord":
+            build(folder / "coord.jsonl", args.events, folder)
+        else:
+            build_chat(folder / "chat.jsonl", args.events)
+        return 0
     r = bench_replay(args.events)
     print(json.dumps(r, indent=2) if args.format == "json" else report(r))
     return 0
