@@ -166,7 +166,21 @@ def _published(obj: dict, display: str, line: int) -> Forecast:
             c = _number(call, "costUsd", display, line, unit=False)
             tokens = None if tokens is None or t is None else tokens + t
             cost = None if cost is None or c is None else cost + c
-    failed = "_failure" in obj
+    return _forecast(
+        obj,
+        display,
+        line,
+        config=obj.get("configName"),
+        item=obj.get("marketIndex", obj.get("marketId")),
+        tokens=tokens,
+        cost=cost,
+        failed="_failure" in obj,
+        published=True,
+    )
+
+
+def _forecast(obj: dict, display: str, line: int, *, config, item, **rest) -> Forecast:
+    """The fields every record format shares: probability, outcome, baseline, category."""
     return Forecast(
         outcome_missing="outcome" not in obj,
         file=display,
@@ -174,13 +188,10 @@ def _published(obj: dict, display: str, line: int) -> Forecast:
         probability=_number(obj, "probability", display, line, unit=True),
         outcome=_outcome(obj, "outcome", display, line),
         baseline=_number(obj, "baseline", display, line, unit=True),
-        config=_label(obj.get("configName")),
+        config=_label(config),
         category=_label(obj.get("category")),
-        item=_label(obj.get("marketIndex", obj.get("marketId"))),
-        tokens=tokens,
-        cost=cost,
-        failed=failed,
-        published=True,
+        item=_label(item),
+        **rest,
     )
 
 
@@ -209,16 +220,12 @@ def _generic(obj: dict, display: str, line: int) -> Forecast:
     c = _first(obj, _COST)
     cost = _number(obj, c[0], display, line, unit=False) if c else None
     failed = bool(obj.get("failed")) or obj.get("error") is not None or "_failure" in obj
-    return Forecast(
-        outcome_missing="outcome" not in obj,
-        file=display,
-        line=line,
-        probability=_number(obj, "probability", display, line, unit=True),
-        outcome=_outcome(obj, "outcome", display, line),
-        baseline=_number(obj, "baseline", display, line, unit=True),
-        config=_label(obj.get("config")),
-        category=_label(obj.get("category")),
-        item=_label(obj.get("id", obj.get("question"))),
+    return _forecast(
+        obj,
+        display,
+        line,
+        config=obj.get("config"),
+        item=obj.get("id", obj.get("question")),
         tokens=tokens,
         cost=cost,
         failed=failed,
