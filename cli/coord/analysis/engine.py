@@ -23,17 +23,23 @@ from coord.errors import UsageError, did_you_mean
 TEXT = frozenset({"G1", "G4", "G5", "G6"})  # the detectors that read messages
 
 
+def check_codes(codes: Iterable[str]) -> list[str]:
+    """The detector codes, or a `UsageError` naming the first unknown one."""
+    codes = list(codes)
+    for code in codes:
+        if code not in DETECTORS:
+            raise UsageError(
+                f"unknown detector {code!r}{did_you_mean(code, DETECTORS)}",
+                hint=f"detectors so far: {', '.join(DETECTORS)}",
+            )
+    return codes
+
+
 class Diagnosis:
     def __init__(
         self, agents: tuple[str, ...], kind: str, detectors: Iterable[str] = DETECTORS
     ) -> None:
-        self.codes = list(detectors)
-        for code in self.codes:
-            if code not in DETECTORS:
-                raise UsageError(
-                    f"unknown detector {code!r}{did_you_mean(code, DETECTORS)}",
-                    hint=f"detectors so far: {', '.join(DETECTORS)}",
-                )
+        self.codes = check_codes(detectors)
         self.agents = list(agents)
         self.prev: Round | None = None
         self.ctx = None

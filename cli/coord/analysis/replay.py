@@ -39,10 +39,9 @@ def replay_files(
     gets a bar over its lines.
     """
     from coord.analysis.detectors import DETECTORS
-    from coord.analysis.engine import Diagnosis
+    from coord.analysis.engine import check_codes
 
-    chosen = detectors or list(DETECTORS)
-    Diagnosis((), "", chosen)  # refuses an unknown detector before any file is read
+    chosen = check_codes(detectors or DETECTORS)  # before any file is read
     instance = _scenario_instance(scenario) if scenario else None
     files = []
     for path in paths:
