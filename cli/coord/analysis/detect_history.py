@@ -164,6 +164,14 @@ class HistoryLoss:
         return out
 
 
+def _stated_key(msg: _Msg) -> tuple:
+    """`_key` of what a message states, computed once per message (several rules ask)."""
+    key = msg.__dict__.get("_stated_key")
+    if key is None:
+        key = msg.__dict__["_stated_key"] = _key(msg.stated)
+    return key
+
+
 def _key(plan: dict) -> tuple:
     """A plan as a hashable value that compares equal exactly when the plans allot the same
     units (zero entries and empty sides ignored)."""
@@ -203,7 +211,7 @@ def _verdict(msg: _Msg, key: tuple) -> tuple[str | None, str]:
     if msg.agree is not None:
         return "accepted", "agreement language"
     if msg.is_proposal and msg.stated:
-        if _key(msg.stated) == key:
+        if _stated_key(msg) == key:
             return "accepted", "the same plan proposed back"
         return "rejected", "a counter-proposal"
     return None, ""
@@ -236,7 +244,7 @@ def _reproposed_rejected(state: HistoryLoss, view: _View) -> list[Finding]:
                 p.answer = msg  # superseded: only the latest open proposal is answered
         if not (msg.is_proposal and msg.stated):
             continue
-        key = _key(msg.stated)
+        key = _stated_key(msg)
         if not key:
             continue
         same = state.plans.get((inst, key), [])
@@ -287,7 +295,7 @@ def _came_back(view: _View, state: HistoryLoss, earlier: _Proposal, msg: _Msg) -
         and m.is_proposal
         and m.stated
     ]
-    return any(_key(m.stated) != earlier.key for m in between)
+    return any(_stated_key(m) != earlier.key for m in between)
 
 
 def _finding_a(msg: _Msg, view: _View, state: HistoryLoss, earlier: _Proposal) -> Finding:
@@ -422,7 +430,7 @@ _RECALL = Gated(
 
 def _reproposed_agreed(ctx: _Ctx, view: _View) -> Finding | None:
     proposals = [m for m in view.msgs if m.purchase is None and m.is_proposal and m.stated]
-    keys = [_key(m.stated) for m in proposals]
+    keys = [_stated_key(m) for m in proposals]
     if len(set(keys)) == len(keys):
         return None  # no plan proposed twice: nothing can have been proposed afresh
     agreed: list[tuple[_Msg, object, tuple]] = []  # (agreement, what it agreed to, plan key)
@@ -431,7 +439,7 @@ def _reproposed_agreed(ctx: _Ctx, view: _View) -> Finding | None:
             continue
         text = _norm(msg.turn.text)
         if agreed and msg.is_proposal and msg.stated and not _RECALL.search(text):
-            key = _key(msg.stated)
+            key = _stated_key(msg)
             for agreement, target, k in agreed:
                 if k == key and target.msg is not msg:
                     return _finding_d(view, msg, agreement, target)
