@@ -353,3 +353,30 @@ def test_without_the_theme_the_same_talk_states_no_plan(tmp_path):
     path = tmp_path / "plain.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert found(detect(load_exchange(path), ["G4"])) == []
+
+
+def test_an_ack_that_counters_is_an_answer_not_g5(tmp_path):
+    messages = [
+        say("A", "If you took 9 r2, I could take 3 r1 and 6 r3. Thoughts?"),
+        say(
+            "B",
+            "Interesting, I'll think about it. What about I take 3 r1 and 9 r2, and you "
+            "take 2 r1 and 4 r3?",
+        ),
+        say("A", "Got it - and yes, deal."),
+        buy("A", "Buying.", r1=2, r3=4),
+        buy("B", "Buying.", r1=3, r2=9),
+    ]
+    assert found(run(tmp_path, messages)) == []
+
+
+def test_a_proposer_that_agrees_to_another_plan_has_moved_on(tmp_path):
+    messages = [
+        say("A", "How about I take 3 r1 and 6 r3, and you take 9 r2?"),
+        say("B", "Noted, I'll consider it."),
+        say("B", "Actually: I take 3 r1 and 9 r2, you take 2 r1 and 4 r3."),
+        say("A", "Fine, sounds good."),
+        buy("A", "Buying my part.", r1=2, r3=4),
+        buy("B", "Buying mine.", r1=3, r2=9),
+    ]
+    assert found(run(tmp_path, messages)) == []

@@ -4,7 +4,9 @@
     An agent's proposal is only acknowledged by its partner ("got it", "noted", "I'll
     consider it", or an ``ack``), then the proposer acts on it (buys within its side, or
     speaks of a deal), although the partner never agreed to that plan (agreement language
-    or an ``accept`` resolving to it) in between.
+    or an ``accept`` resolving to it) in between. An acknowledgement that comes with a
+    counter-proposal is an answer, not a mere acknowledgement; a proposer that agrees to
+    another plan after it has moved on.
 ``G6`` divergent belief
     Both agents state what the deal is (agreement language with amounts, an ``accept`` of
     a cited proposal, or a purchase citing one), each agent's latest such statement is
@@ -53,6 +55,8 @@ def ack_as_agreement(ctx: _Ctx, view: _View) -> list[Finding]:
         target = _acked(ctx, view, ack)
         if target is None or target.msg.index in seen:
             continue
+        if ack.options or (ack.stated and _diffs(ack.stated, target.plan, view.supply)):
+            continue  # "I'll think about it. What about ...?" answers with a counter
         finding = _acted_on_ack(ctx, view, ack, target)
         if finding is not None:
             seen.add(target.msg.index)
@@ -91,9 +95,9 @@ def _acted_on_ack(ctx: _Ctx, view: _View, ack: _Msg, target: _Target) -> Finding
             break  # a purchase locks the proposer's decision
         if m.agree is not None:
             agreed, how = _agreed_to(ctx, view, m)
-            if how == "none" or (
-                agreed is not None and not _diffs(agreed.plan, target.plan, view.supply)
-            ):
+            if agreed is not None and _diffs(agreed.plan, target.plan, view.supply):
+                return None  # it agreed to another plan: what it does next is about that one
+            if how == "none" or agreed is not None:
                 act = m  # it speaks of a deal on its own plan (or on nothing else)
                 break
     if act is None:
