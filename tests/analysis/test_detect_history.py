@@ -342,3 +342,14 @@ def test_forgetful_policy_is_caught_by_g1(scarce_runs):
     assert {f.round for f in findings} == {r.number for r in exchange.rounds}
     grounded = load_exchange(scarce_runs / "grounded" / "seed1-rep0.jsonl")
     assert detect(grounded, ["G1"]) == []
+
+
+def test_discourse_markers_are_not_a_fresh_start(tmp_path):
+    round_2 = [
+        say(
+            2, "A", "To begin this round, same split: you take 3 r1 and 9 r2, I take 2 r1 and 4 r3."
+        ),
+        say(2, "B", "To begin with, yes - deal."),
+        *ROUND_2_AS_AGREED[2:],
+    ]
+    assert found(run(tmp_path, ROUND_1 + round_2)) == []

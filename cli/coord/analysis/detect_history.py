@@ -22,8 +22,9 @@
     once, as (a), with the agreement it breaks under ``contradicts_agreement``.
     (c) ``fresh start``: in a round > 1, after earlier rounds with messages, an agent's
     first message of the round uses first-round language ("nice to meet you", "let's
-    start", "to begin", "first round", ...), or asks for / says it has not seen the
-    partner's projects when an earlier round was played on the same instance. (Re-sharing
+    get started", "first round", ...; not "to begin with", a mere discourse marker), or
+    asks for / says it has not seen the partner's projects when an earlier round was
+    played on the same instance. (Re-sharing
     one's own projects is not a finding: it loses nothing, and the `grounded` remedy does it
     every round on purpose so that a reset partner can recover.)
     (d) ``re-proposed agreed plan``: within a round, after an agent agreed to a plan (an
@@ -90,11 +91,10 @@ _RENEGOTIATION = re.compile(
 # First-round language, whatever the instance.
 _FRESH = Gated(
     r"\b(?:nice|pleased|good|great)\s+to\s+meet\s+you\b"
-    r"|\blet(?:'s|\s+us)\s+(?:get\s+)?start(?:ed)?\b(?!\s+with\b)"
-    r"|\bto\s+(?:begin|start)\s+(?:with\b)?"
+    r"|\blet(?:'s|\s+us)\s+(?:get\s+)?start(?:ed)?\b(?!\s+(?:with|this|the|round)\b)"
     r"|(?<!\bin\s)(?<!\bof\s)(?<!\bas\s)(?<!\bfrom\s)(?<!\bsince\s)(?<!\bthan\s)(?<!\blike\s)"
     r"(?<!\bafter\s)(?<!\bduring\s)\b(?:the|our|this)\s+first\s+round\b",
-    ("meet", "start", "begin", "first"),
+    ("meet", "start", "first"),
 )
 # Not knowing the partner's projects: first-round language when the instance is the same.
 _UNSEEN_PROJECTS = Gated(
