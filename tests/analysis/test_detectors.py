@@ -285,3 +285,36 @@ def test_an_offer_to_buy_is_not_a_purchase(tmp_path):
     path = tmp_path / "chat.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert load_exchange(path).rounds[0].purchases == {}
+
+
+def test_anchoring_in_words_is_g2(tmp_path):
+    """An agent repeating one plan in plain words through rejections and a counter."""
+    rows = [
+        {"game": PAPER_GAME, "agents": ["A", "B"]},
+        {"agent": "A", "text": "I take 9 r2, you take 3 r1 and 6 r3."},
+        {"agent": "B", "text": "No, that doesn't work for me. I need r2 too."},
+        {
+            "agent": "A",
+            "text": "I really think it's best if I take 9 r2 and you take 3 r1 and 6 r3.",
+        },
+        {"agent": "B", "text": "Counter: I take 3 r1 and 9 r2, you take 2 r1 and 4 r3."},
+        {"agent": "A", "text": "My position stands: I take 9 r2; you take 3 r1 and 6 r3."},
+        {"agent": "B", "text": "Then we are stuck."},
+    ]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (f,) = detect(load_exchange(path), ["G2"])
+    assert f.evidence["variant"] == "unmoving_proposal" and f.agents == ["A"]
+    assert f.evidence["proposal_turns"] == [1, 3, 5] and f.evidence["pushback_turns"] == [2, 4]
+
+
+def test_repeating_a_plan_nobody_objected_to_is_not_anchoring(tmp_path):
+    rows = [
+        {"game": PAPER_GAME, "agents": ["A", "B"]},
+        {"agent": "A", "text": "I take 9 r2, you take 3 r1 and 6 r3."},
+        {"agent": "B", "text": "Let me check my numbers."},
+        {"agent": "A", "text": "To repeat: I take 9 r2, you take 3 r1 and 6 r3."},
+    ]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert detect(load_exchange(path), ["G2"]) == []

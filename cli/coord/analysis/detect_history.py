@@ -113,6 +113,12 @@ _HISTORY = Gated(
 )
 
 
+def rejects(text: str) -> bool:
+    """Whether a message uses rejection language ("no", "I can't accept", "that doesn't
+    work", ...); G2 asks it too."""
+    return _REJECTION.search(_norm(text)) is not None
+
+
 class HistoryLoss:
     """G1, fed one round at a time (`round`), remembering only what later rounds need:
     the previous round's reading, each plan's latest proposals per agent and instance

@@ -1,7 +1,6 @@
-"""Failure-mode detectors over an `Exchange` that need no reading of free text.
-
-Each detector looks only at structure: purchases, outcomes (efficiency, annulment) and the
-structured proposals in turns' actions.
+"""G2 and G3, which look mostly at structure — purchases, outcomes (efficiency,
+annulment), proposals — and the `Finding` every detector reports (G1, G4-G6 live in
+`detect_history`, `detect_binding` and `detect_beliefs`; `engine` runs them all).
 
 ``G2`` anchoring
     (a) The pair repeats exactly the previous round's joint allocation (both agents'
@@ -10,7 +9,8 @@ structured proposals in turns' actions.
     and repeating a collision is not what anchoring means here.
     (b) Within a round, an agent makes two or more proposals, all identical to its first,
     although the partner rejected or countered in between (a ``reject`` / ``decline`` /
-    ``counter`` message, or a proposal of a different plan).
+    ``counter`` message, rejection language, or a proposal of a different plan). Proposals
+    are structured plans, or plans stated in words when the round's game is known.
 ``G3`` perfunctory fairness
     A round, not annulled, with joint efficiency < 0.95 in which the pair split equally:
     (a) every resource bought by either agent was bought by both in the same quantity (at
@@ -94,9 +94,11 @@ def _clean(purchase: dict[str, int] | None) -> dict[str, int]:
 # -- G2 -------------------------------------------------------------------------------------
 
 
-def anchoring(prev: Round | None, rnd: Round, agents: list[str]) -> list[Finding]:
-    """G2 over one round; ``prev`` is the round before it (None for the first)."""
-    out = _unmoving_proposals(rnd)
+def anchoring(prev: Round | None, rnd: Round, agents: list[str], view=None) -> list[Finding]:
+    """G2 over one round; ``prev`` is the round before it (None for the first); ``view``
+    the round's reading (`statements._View`), when there is one: proposals and
+    rejections made in words count too."""
+    out = _unmoving_proposals(rnd, view)
     if prev is not None:
         out = _repeated_allocation(prev, rnd, agents) + out
     return out
@@ -159,37 +161,62 @@ def _is_purchase_action(turn: Turn, rnd: Round) -> bool:
     return purchase_of(turn.action, turn.type, names) is not None
 
 
-def _unmoving_proposals(rnd: Round) -> list[Finding]:
-    out: list[Finding] = []
-    by_agent: dict[str, list[tuple[int, Turn, str]]] = {}
+def _proposals(rnd: Round, view) -> dict[int, tuple[str, object]]:
+    """``{turn index: (plan key, plan)}`` of the round's proposals: structured plans, and
+    with the round's reading (`view`) the plans proposals state in their words."""
+    out: dict[int, tuple[str, object]] = {}
     for i, t in enumerate(rnd.turns):
         plan = plan_of(t)
         if plan is not None:
-            by_agent.setdefault(t.agent, []).append((i, t, _key(plan)))
+            out[i] = (_key(plan), plan)
+    if view is not None:
+        for m in view.msgs:
+            if m.index not in out and m.purchase is None and m.stated and m.is_proposal:
+                out[m.index] = (_key(m.stated), m.stated)
+    return out
+
+
+def _pushback(rnd: Round, view, i: int, key: str, proposals) -> bool:
+    """Whether turn ``i`` (the partner's) rejects or counters the plan ``key``."""
+    t = rnd.turns[i]
+    if (t.type or "").lower() in REJECT_TYPES:
+        return True
+    if i in proposals and proposals[i][0] != key:
+        return True
+    if view is not None and t.text:
+        from coord.analysis.detect_history import rejects
+
+        return rejects(t.text)
+    return False
+
+
+def _unmoving_proposals(rnd: Round, view=None) -> list[Finding]:
+    out: list[Finding] = []
     if rnd.efficiency is not None and rnd.efficiency >= 0.99 and not rnd.annulled:
         return out  # holding on to a plan that reached the optimum is not the failure
-    for agent, props in by_agent.items():
-        if len(props) < 2 or any(k != props[0][2] for _, _, k in props):
+    proposals = _proposals(rnd, view)
+    by_agent: dict[str, list[int]] = {}
+    for i in sorted(proposals):
+        by_agent.setdefault(rnd.turns[i].agent, []).append(i)
+    for agent, idx in by_agent.items():
+        key = proposals[idx[0]][0]
+        if len(idx) < 2 or any(proposals[i][0] != key for i in idx):
             continue
-        first, last = props[0][0], props[-1][0]
         pushback = [
-            t
-            for t in rnd.turns[first + 1 : last]
-            if t.agent != agent
-            and (
-                (t.type or "").lower() in REJECT_TYPES
-                or (plan_of(t) is not None and _key(plan_of(t)) != props[0][2])
-            )
+            rnd.turns[i]
+            for i in range(idx[0] + 1, idx[-1])
+            if rnd.turns[i].agent != agent and _pushback(rnd, view, i, key, proposals)
         ]
         if not pushback:
             continue
+        props = [rnd.turns[i] for i in idx]
         out.append(
             Finding(
                 code="G2",
                 name=NAMES["G2"],
                 severity="warning",
                 round=rnd.number,
-                turns=sorted({t.turn for _, t, _ in props}),
+                turns=sorted({t.turn for t in props}),
                 agents=[agent],
                 message=(
                     f"{agent} made the same proposal {len(props)} times in round "
@@ -199,9 +226,9 @@ def _unmoving_proposals(rnd: Round) -> list[Finding]:
                 evidence={
                     "variant": "unmoving_proposal",
                     "rounds": [rnd.number],
-                    "proposal": plan_of(props[0][1]),
-                    "proposal_turns": [t.turn for _, t, _ in props],
-                    "proposal_ids": [t.id for _, t, _ in props],
+                    "proposal": proposals[idx[0]][1],
+                    "proposal_turns": [t.turn for t in props],
+                    "proposal_ids": [t.id for t in props],
                     "pushback_turns": [t.turn for t in pushback],
                     "efficiency": rnd.efficiency,
                 },

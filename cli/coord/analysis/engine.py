@@ -20,7 +20,7 @@ from coord.analysis.detectors import (
 from coord.analysis.exchange import Round
 from coord.errors import UsageError, did_you_mean
 
-TEXT = frozenset({"G1", "G4", "G5", "G6"})  # the detectors that read messages
+TEXT = frozenset({"G1", "G2", "G4", "G5", "G6"})  # the detectors that read messages
 
 
 def check_codes(codes: Iterable[str]) -> list[str]:
@@ -68,7 +68,7 @@ class Diagnosis:
             if code == "G1":
                 out += self.history.round(self.ctx, view, rnd)
             elif code == "G2":
-                out += anchoring(self.prev, rnd, self.agents)
+                out += anchoring(self.prev, rnd, self.agents, view)
             elif code == "G3":
                 out += perfunctory_fairness(rnd, self.agents)
             elif view is not None:
