@@ -318,3 +318,21 @@ def test_repeating_a_plan_nobody_objected_to_is_not_anchoring(tmp_path):
     path = tmp_path / "chat.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert detect(load_exchange(path), ["G2"]) == []
+
+
+def test_an_equal_split_agreed_in_words_is_g3(tmp_path):
+    rows = [
+        {"game": PAPER_GAME, "agents": ["A", "B"]},
+        {"agent": "A", "text": "Let's keep it simple and split evenly: 5 r1 and 5 r2 each."},
+        {"agent": "B", "text": "Sounds fair, deal."},
+        {"agent": "A", "text": "Buying.", "action": {"r1": 5, "r2": 5}},
+        {"agent": "B", "text": "Buying.", "action": {"r1": 1, "r2": 5}},
+    ]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (f,) = detect(load_exchange(path), ["G3"])
+    assert f.evidence["variants"] == ["agreed_equal_plan"]
+    assert f.evidence["agreed_plans"][0]["plan"] == {
+        "A": {"r1": 5, "r2": 5},
+        "B": {"r1": 5, "r2": 5},
+    }

@@ -123,7 +123,10 @@ QUANTITY_CASES = [
     # no cue → owner unknown
     ("There are only 10 r1 in supply.", [("r1", 10, U)]),
     ("Project b uses 2 stone.", [("r2", 2, U)]),
-    ("We each take 3 r1.", [("r1", 3, U)]),
+    ("We each take 3 r1.", [("r1", 3, "both")]),
+    ("Let's split evenly: 5 r1 and 5 r2 each.", [("r1", 5, "both"), ("r2", 5, "both")]),
+    ("Each of us gets 4 r2.", [("r2", 4, "both")]),
+    ("I take 3 r1 each round.", [("r1", 3, S)]),
     # a clause boundary ends the owner's reach
     ("I take 3 r1. 6 r3 remain on the market.", [("r1", 3, S), ("r3", 6, U)]),
     ("I take 3 r1 but 6 r3 stay unclaimed.", [("r1", 3, S), ("r3", 6, U)]),

@@ -15,7 +15,8 @@ annulment), proposals — and the `Finding` every detector reports (G1, G4-G6 li
     A round, not annulled, with joint efficiency < 0.95 in which the pair split equally:
     (a) every resource bought by either agent was bought by both in the same quantity (at
     least one resource bought), or (b) the pair agreed (an ``accept`` of the partner's
-    proposal) to a plan that gives both agents the same resources. An equal split that is
+    proposal, or agreement in words placed as G4 places it) to a plan that gives both
+    agents the same resources. An equal split that is
     (near-)optimal is not a finding.
 """
 
@@ -272,8 +273,23 @@ def _agreed_plans(rnd: Round, agents: list[str]) -> list[tuple[Turn, Turn, dict]
     return out
 
 
-def perfunctory_fairness(rnd: Round, agents: list[str]) -> list[Finding]:
-    """G3 over one round."""
+def _agreed_in_words(ctx, view) -> list[tuple[Turn, Turn, dict]]:
+    """The round's final agreement as ``(source turn, agreeing turn, plan)``, when it was
+    reached in words (a structured accept is `_agreed_plans`' business)."""
+    if ctx is None or view is None:
+        return []
+    from coord.analysis.statements import _final_agreement
+
+    final = _final_agreement(ctx, view)
+    if final is None or final[0].agree == "<accept>":
+        return []
+    agreement, target, _ = final
+    return [(target.msg.turn, agreement.turn, target.plan)]
+
+
+def perfunctory_fairness(rnd: Round, agents: list[str], ctx=None, view=None) -> list[Finding]:
+    """G3 over one round; with the round's reading (``ctx``, ``view``) an equal split
+    agreed in words counts as well."""
     if len(agents) != 2:
         return []
     if rnd.outcome is None or rnd.annulled or rnd.efficiency is None:
@@ -283,6 +299,8 @@ def perfunctory_fairness(rnd: Round, agents: list[str]) -> list[Finding]:
     bought = {a: _clean(rnd.purchases.get(a)) for a in agents}
     equal_purchase = all(a in rnd.purchases for a in agents) and _equal_split(bought, agents)
     agreed = [p for p in _agreed_plans(rnd, agents) if _equal_split(p[2], agents)]
+    if not agreed and not equal_purchase:  # words, where nothing structured says it
+        agreed = [p for p in _agreed_in_words(ctx, view) if _equal_split(p[2], agents)]
     if not equal_purchase and not agreed:
         return []
     variants = (["equal_purchases"] if equal_purchase else []) + (
@@ -297,7 +315,8 @@ def perfunctory_fairness(rnd: Round, agents: list[str]) -> list[Finding]:
     else:
         prop, acc, alloc = agreed[-1]
         ref = f" {prop.id}" if prop.id else ""
-        what = f"they agreed to split equally ({acc.agent} accepted {prop.agent}'s plan{ref}: "
+        whose = "an equal split" if prop is acc else f"{prop.agent}'s plan{ref}"
+        what = f"they agreed to split equally ({acc.agent} accepted {whose}: "
         what += f"{_fmt(_clean(alloc[a]))} each)"
     return [
         Finding(

@@ -20,7 +20,7 @@ from coord.analysis.detectors import (
 from coord.analysis.exchange import Round
 from coord.errors import UsageError, did_you_mean
 
-TEXT = frozenset({"G1", "G2", "G4", "G5", "G6"})  # the detectors that read messages
+TEXT = frozenset(DETECTORS)  # every detector reads messages (G2, G3 where they can)
 
 
 def check_codes(codes: Iterable[str]) -> list[str]:
@@ -70,7 +70,7 @@ class Diagnosis:
             elif code == "G2":
                 out += anchoring(self.prev, rnd, self.agents, view)
             elif code == "G3":
-                out += perfunctory_fairness(rnd, self.agents)
+                out += perfunctory_fairness(rnd, self.agents, self.ctx, view)
             elif view is not None:
                 out += self._text[code](self.ctx, view)
         self.prev = rnd

@@ -1,8 +1,9 @@
 """Resource amounts in negotiation free text, and whose they are (`read_quantities`).
 
 A message's "<amount> <resource>" mentions (either order, digits or words) are paired with
-numbers, and each gets an owner relative to the speaker ("speaker", "partner", or None when
-unclear). Tuned for precision: when in doubt a number is left unpaired or the owner None.
+numbers, and each gets an owner relative to the speaker ("speaker", "partner", "both" for
+"we each take 3 r1" / "3 r1 each", or None when unclear). Tuned for precision: when in
+doubt a number is left unpaired or the owner None.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = ["PARTNER", "SPEAKER", "Quantity", "read_quantities"]
 
 SPEAKER = "speaker"
 PARTNER = "partner"
+BOTH = "both"  # the same amount for each of the two
 
 _I = re.IGNORECASE
 
@@ -154,7 +156,8 @@ _PROJECT_PRE_GAP = re.compile(
 class Quantity:
     """An amount of one resource mentioned in a message.
 
-    `owner` is relative to the message's speaker: "speaker", "partner" or None (unknown).
+    `owner` is relative to the message's speaker: "speaker", "partner", "both" (each of
+    the two gets the amount) or None (unknown).
     `span` is (start, end) of the whole mention ("9 of r2", "r3 ×6") in the text."""
 
     resource: str
@@ -300,10 +303,23 @@ _CUES: list[tuple[re.Pattern[str], str | None, bool, tuple[str, ...]]] = [
     ),
     (re.compile(r"\byours(?:elf)?\b|\byou\s*(?::|->|→|=>)", _I), PARTNER, True, ("you",)),
     (
-        re.compile(r"\bwe(?:'ll|'d)?\s+(?:each|both|all|split|share)\b|\beach\s+of\s+us\b", _I),
+        re.compile(r"\bwe(?:'ll|'d)?\s+(?:each|both)\b|\beach\s+of\s+us\b", _I),
+        BOTH,
+        True,
+        ("we", "each"),
+    ),
+    (
+        # "5 r1 and 5 r2 each", "each gets 5 r1" (not "each of", "each run"...)
+        re.compile(r"\beach\b(?!\s+(?:of|runs?|times?|rounds?|units?|turns?|one)\b)", _I),
+        BOTH,
+        True,
+        ("each",),
+    ),
+    (
+        re.compile(r"\bwe(?:'ll|'d)?\s+(?:all|split|share)\b", _I),
         None,
         False,
-        ("we", "each"),
+        ("we",),
     ),
 ]
 _CLAUSE_END = re.compile(

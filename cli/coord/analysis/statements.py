@@ -185,6 +185,10 @@ def _text_plan(text: str, author: str, other: str, table, projects) -> Plan:
     for q in read_quantities(text, table, projects=projects):
         if q.owner is None:
             continue
+        if q.owner == "both":  # "we each take 5 r1": the same for the two
+            for agent in (author, other):
+                out.setdefault(agent, {})[q.resource] = q.amount
+            continue
         agent = author if q.owner == "speaker" else other
         out.setdefault(agent, {})[q.resource] = q.amount  # a later restatement wins
     return out
