@@ -380,3 +380,15 @@ def test_a_proposer_that_agrees_to_another_plan_has_moved_on(tmp_path):
         buy("B", "Buying mine.", r1=3, r2=9),
     ]
     assert found(run(tmp_path, messages)) == []
+
+
+def test_a_proposer_that_proposes_another_plan_has_moved_on(tmp_path):
+    messages = [
+        say("A", "I need at least 9 r2 for my best project, which pays 9 per run."),
+        say("B", "Understood. My best project also needs r2; I need 9 r2 too."),
+        say("A", "Then let's each take 5 r2."),
+        say("B", "OK."),
+        buy("A", "Buying.", r2=5),
+        buy("B", "Buying.", r2=5),
+    ]
+    assert [f.code for f in run(tmp_path, messages)] == []

@@ -5,8 +5,8 @@
     consider it", or an ``ack``), then the proposer acts on it (buys within its side, or
     speaks of a deal), although the partner never agreed to that plan (agreement language
     or an ``accept`` resolving to it) in between. An acknowledgement that comes with a
-    counter-proposal is an answer, not a mere acknowledgement; a proposer that agrees to
-    another plan after it has moved on.
+    counter-proposal is an answer, not a mere acknowledgement; a proposer that proposes or
+    agrees to another plan after it has moved on.
 ``G6`` divergent belief
     Both agents state what the deal is (agreement language with amounts, an ``accept`` of
     a cited proposal, or a purchase citing one), each agent's latest such statement is
@@ -84,6 +84,9 @@ def _acted_on_ack(ctx: _Ctx, view: _View, ack: _Msg, target: _Target) -> Finding
     for m in view.msgs:
         if m.index <= ack.index or m.turn.agent != proposer:
             continue
+        if m.purchase is None and m.stated and m.is_proposal:
+            if _diffs(m.stated, target.plan, view.supply) or set(m.stated) - set(target.plan):
+                return None  # it proposed something else: the acknowledged plan is behind it
         if m.purchase is not None:
             mine = {proposer: m.purchase}
             if (
