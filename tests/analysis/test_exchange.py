@@ -245,3 +245,24 @@ def test_a_third_speaker_without_an_agents_record_reads_the_file_whole(tmp_path)
     with pytest.raises(OutOfOrder):
         list(open_exchange(path).rounds)
     assert load_exchange(path).agents == ("A", "B", "C")
+
+
+def test_content_that_is_a_json_object_is_read_as_a_structured_message(tmp_path):
+    """Agents told to answer in JSON: the whole message is an object; its `text` is the
+    speech and the rest the action (here a purchase). Text that only looks like JSON, or
+    JSON with a duplicate key, stays text."""
+    rows = [
+        {"game": PAPER_GAME, "agents": ["A", "B"]},
+        {"agent": "A", "content": '{"text": "Buying my side.", "resources": {"r1": 2, "r3": 4}}'},
+        {"agent": "B", "content": '  {"text": "mine", "r1": 3, "r2": 9}  '},
+        {"agent": "A", "content": "{not json at all}"},
+        {"agent": "B", "content": '{"r1": 1, "r1": 2}'},
+    ]
+    rnd = load_exchange(write_jsonl(tmp_path / "t.jsonl", rows)).rounds[0]
+    assert rnd.purchases == {"A": {"r1": 2, "r3": 4}, "B": {"r1": 3, "r2": 9}}
+    assert [t.text for t in rnd.turns] == [
+        "Buying my side.",
+        "mine",
+        "{not json at all}",
+        '{"r1": 1, "r1": 2}',
+    ]

@@ -39,6 +39,7 @@ from coord.spec.jsonsafe import (
     element_lines,
     load_json,
     load_jsonl,
+    parse_text,
     read_text,
     torn_last_line,
 )
@@ -296,6 +297,8 @@ def _turn(record: Any, line: int | None, display: str, warnings: list[str]) -> l
         return []
     content = record["content"] if "content" in record else record.get("text")
     action = record.get("action")
+    if isinstance(content, str):
+        content = _json_content(content)
     if isinstance(content, dict):
         text = str(content.get("text") or "")
         if action is None:
@@ -326,6 +329,20 @@ def _turn(record: Any, line: int | None, display: str, warnings: list[str]) -> l
             line=line,
         )
     ]
+
+
+def _json_content(content: str) -> str | dict:
+    """An agent that answered with a JSON object as its whole message (a common output
+    format: `{"text": "...", "resources": {...}}`) is read like a structured message;
+    any other text, JSON-looking or not, stays text."""
+    body = content.strip()
+    if not (body.startswith("{") and body.endswith("}")) or len(body) > 65_536:
+        return content
+    try:
+        value = parse_text(body)
+    except InputError:
+        return content
+    return value if isinstance(value, dict) else content
 
 
 def _order_agents(

@@ -336,6 +336,12 @@ def _decode_document(text: str, display: str, *, max_depth: int, first_line: int
         ) from None
 
 
+def parse_text(text: str, *, source: str = "<text>", max_depth: int = MAX_DEPTH) -> object:
+    """One JSON document held in a string (e.g. a message whose content is JSON), with the
+    same refusals as a file (depth, duplicate keys, NaN, huge numbers): `InputError`."""
+    return _decode_document(text, source, max_depth=max_depth, first_line=1)
+
+
 # -- locating a value ---------------------------------------------------------------------
 
 _DECODER = json.JSONDecoder()
