@@ -266,3 +266,41 @@ def test_content_that_is_a_json_object_is_read_as_a_structured_message(tmp_path)
         "{not json at all}",
         '{"r1": 1, "r1": 2}',
     ]
+
+
+def test_tool_calls_are_structured_messages(tmp_path):
+    """Agents that answer through tools: OpenAI `tool_calls` (arguments as a JSON string)
+    and Anthropic `tool_use` blocks become the message's type and action."""
+    import json as _json
+
+    rows = [
+        {"game": PAPER_GAME, "agents": ["A", "B"]},
+        {
+            "role": "assistant",
+            "name": "A",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {
+                        "name": "purchase",
+                        "arguments": _json.dumps({"resources": {"r1": 2, "r3": 4}}),
+                    },
+                }
+            ],
+        },
+        {
+            "role": "assistant",
+            "name": "B",
+            "content": [
+                {"type": "text", "text": "Accepting and buying my side."},
+                {"type": "tool_use", "id": "t1", "name": "purchase", "input": {"r1": 3, "r2": 9}},
+            ],
+        },
+    ]
+    rnd = load_exchange(write_jsonl(tmp_path / "t.jsonl", rows)).rounds[0]
+    assert rnd.purchases == {"A": {"r1": 2, "r3": 4}, "B": {"r1": 3, "r2": 9}}
+    assert [t.type for t in rnd.turns] == ["purchase", "purchase"]
+    assert rnd.turns[1].text == "Accepting and buying my side."
+    assert rnd.outcome["joint_efficiency"] == 1.0

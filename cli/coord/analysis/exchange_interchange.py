@@ -297,6 +297,15 @@ def _turn(record: Any, line: int | None, display: str, warnings: list[str]) -> l
         return []
     content = record["content"] if "content" in record else record.get("text")
     action = record.get("action")
+    kind = record.get("type") if isinstance(record.get("type"), str) else None
+    if isinstance(content, list):  # Anthropic-style blocks: text, tool_use
+        content, called = _blocks(content)
+        if called is not None and action is None:
+            kind, action = kind or called[0], called[1]
+    if action is None and isinstance(record.get("tool_calls"), list):  # OpenAI-style
+        called = _tool_call(record["tool_calls"])
+        if called is not None:
+            kind, action = kind or called[0], called[1]
     if isinstance(content, str):
         content = _json_content(content)
     if isinstance(content, dict):
@@ -322,13 +331,50 @@ def _turn(record: Any, line: int | None, display: str, warnings: list[str]) -> l
             turn=as_count(turn) if turn is not None else None,  # filled in by the caller
             agent=agent,
             text=text,
-            type=record.get("type") if isinstance(record.get("type"), str) else None,
+            type=kind,
             action=action,
             id=_ident(record.get("id")),
-            in_reply_to=_ident(record.get("in_reply_to")),
+            in_reply_to=_ident(
+                record.get("in_reply_to")
+                if record.get("in_reply_to") is not None
+                else (action or {}).get("ref", (action or {}).get("in_reply_to"))
+            ),
             line=line,
         )
     ]
+
+
+def _blocks(content: list) -> tuple[str, tuple[str, dict] | None]:
+    """Anthropic-style content blocks: the text blocks joined, and the first `tool_use`
+    block as (tool name, input) — an agent that answered through a tool."""
+    texts, called = [], None
+    for block in content:
+        if isinstance(block, str):
+            texts.append(block)
+        elif isinstance(block, dict):
+            if block.get("type") == "text" and isinstance(block.get("text"), str):
+                texts.append(block["text"])
+            elif block.get("type") == "tool_use" and called is None:
+                if isinstance(block.get("name"), str) and isinstance(block.get("input"), dict):
+                    called = (block["name"], block["input"])
+    return "\n".join(texts), called
+
+
+def _tool_call(calls: list) -> tuple[str, dict] | None:
+    """The first OpenAI-style tool call as (function name, parsed arguments)."""
+    for call in calls:
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+            continue
+        args = fn.get("arguments")
+        if isinstance(args, str):
+            try:
+                args = parse_text(args)
+            except InputError:
+                continue
+        if isinstance(args, dict):
+            return fn["name"], args
+    return None
 
 
 def _json_content(content: str) -> str | dict:
