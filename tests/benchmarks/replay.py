@@ -229,22 +229,24 @@ def _pair(path: Path) -> dict:
     }
 
 
-def bench_replay(events: int) -> dict:
+def bench_replay(events: int, kinds: tuple[str, ...] = ("coord", "chat")) -> dict:
     """Both transcripts: coord's own (policy games) and LLM-like free text (interchange).
 
     The files are written by a child process: a forked child's peak RSS starts from its
     parent's, so the parent that measures must stay small."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for kind in ("coord", "chat"):
+        for kind in kinds:
             cmd = [sys.executable, __file__, "--build", kind, str(work), "--events", str(events)]
             subprocess.run(cmd, check=True, capture_output=True)
-        return {"coord": _pair(work / "coord.jsonl"), "chat": _pair(work / "chat.jsonl")}
+        return {kind: _pair(work / f"{kind}.jsonl") for kind in kinds}
 
 
 def report(results: dict) -> str:
     lines = []
     for name, what in (("coord", "coord transcript"), ("chat", "LLM-like free text")):
+        if name not in results:
+            continue
         r = results[name]
         lines.append(
             f"replay     {what}: {r['replay_events_per_s']:,.0f} events/s, peak "
@@ -259,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--format", choices=["text", "json"], default="text")
+    ap.add_argument("--only", choices=["coord", "chat"], help="one transcript kind")
     ap.add_argument("--build", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.build:  # the child process of bench_replay that writes one file
@@ -268,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             build_chat(folder / "chat.jsonl", args.events)
         return 0
-    r = bench_replay(args.events)
+    r = bench_replay(args.events, (args.only,) if args.only else ("coord", "chat"))
     print(json.dumps(r, indent=2) if args.format == "json" else report(r))
     return 0
 
