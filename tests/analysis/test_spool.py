@@ -11,7 +11,7 @@ def test_items_come_back_in_order_and_as_lines():
     s.append(None)
     s += [3]
     assert len(s) == 5 and bool(s) and list(s) == [{"a": 1}, [1, 2], "é", None, 3]
-    assert list(s.json_lines()) == [b'{"a": 1}', b"[1, 2]", '"é"'.encode(), b"null", b"3"]
+    assert list(s.json_lines()) == [b'{"a":1}', b"[1,2]", '"é"'.encode(), b"null", b"3"]
     assert s[0] == {"a": 1} and s[-1] == 3 and s == [{"a": 1}, [1, 2], "é", None, 3]
     with pytest.raises(IndexError):
         s[5]

@@ -22,7 +22,6 @@ annulment), proposals — and the `Finding` every detector reports (G1, G4-G6 li
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -84,8 +83,11 @@ def _pct(x: float | None) -> str:
     return "?" if x is None else f"{x:.0%}"
 
 
-def _key(value: object) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+def _key(value: object) -> bytes:
+    """A plan as comparable bytes (sorted keys)."""
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
 
 
 def _clean(purchase: dict[str, int] | None) -> dict[str, int]:

@@ -17,6 +17,16 @@ from typing import Any
 MEMORY = 8 * 1024 * 1024
 
 
+def _dumps(item: Any) -> bytes:
+    """Compact UTF-8 JSON (orjson: a replay spools a finding or a round every few events)."""
+    try:
+        import orjson
+
+        return orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS)
+    except ImportError:  # pragma: no cover - a declared dependency
+        return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 class Spool:
     def __init__(self, items: Iterable[Any] = ()) -> None:
         self._file = tempfile.SpooledTemporaryFile(max_size=MEMORY, mode="w+b")
@@ -25,7 +35,7 @@ class Spool:
 
     def append(self, item: Any) -> None:
         self._file.seek(0, 2)
-        self._file.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
+        self._file.write(_dumps(item) + b"\n")
         self._n += 1
 
     def extend(self, items: Iterable[Any]) -> None:
