@@ -170,7 +170,7 @@ class HistoryLoss:
         return out
 
 
-def _stated_key(msg: _Msg) -> bytes:
+def _stated_key(msg: _Msg) -> tuple:
     """`_key` of what a message states, computed once per message (several rules ask)."""
     key = msg.__dict__.get("_stated_key")
     if key is None:
@@ -178,14 +178,13 @@ def _stated_key(msg: _Msg) -> bytes:
     return key
 
 
-def _key(plan: dict) -> bytes:
-    """A plan as bytes that compare equal exactly when the plans allot the same units
-    (zero entries and empty sides ignored); empty when it allots nothing."""
-    import orjson
-
-    clean = {a: {r: int(q) for r, q in side.items() if q} for a, side in plan.items()}
-    clean = {a: side for a, side in clean.items() if side}
-    return orjson.dumps(clean, option=orjson.OPT_SORT_KEYS) if clean else b""
+def _key(plan: dict) -> tuple:
+    """A plan as a hashable value that compares equal exactly when the plans allot the same
+    units (zero entries and empty sides ignored)."""
+    sides = (
+        (a, tuple(sorted((r, int(q)) for r, q in side.items() if q))) for a, side in plan.items()
+    )
+    return tuple(sorted((a, side) for a, side in sides if side))
 
 
 def _norm(text: str) -> str:
@@ -200,13 +199,13 @@ class _Proposal:
     seq: int  # which round read it (`HistoryLoss.seq`)
     round: int
     msg: _Msg
-    key: bytes
+    key: tuple
     verdict: str | None = None  # "rejected" / "accepted" once the partner answered
     answer: _Msg | None = None
     how: str = ""
 
 
-def _verdict(msg: _Msg, key: bytes) -> tuple[str | None, str]:
+def _verdict(msg: _Msg, key: tuple) -> tuple[str | None, str]:
     kind = (msg.turn.type or "").lower()
     if kind in REJECT_TYPES:
         return "rejected", f"a {kind!r} message"
@@ -230,7 +229,7 @@ def _reproposed_rejected(state: HistoryLoss, view: _View) -> list[Finding]:
     partner proposing the plan itself), so after its round only each agent's latest
     proposal and latest answered one still matter (`_prune`)."""
     out: list[Finding] = []
-    flagged: set[tuple[str, bytes]] = set()
+    flagged: set[tuple[str, str]] = set()
     inst = state.instance_key(view.rnd.instance)
     opened: list[_Proposal] = []  # this round's proposals, in order
     touched: set[tuple] = set()
@@ -440,7 +439,7 @@ def _reproposed_agreed(ctx: _Ctx, view: _View) -> Finding | None:
     keys = [_stated_key(m) for m in proposals]
     if len(set(keys)) == len(keys):
         return None  # no plan proposed twice: nothing can have been proposed afresh
-    agreed: list[tuple[_Msg, object, bytes]] = []  # (agreement, what it agreed to, plan key)
+    agreed: list[tuple[_Msg, object, tuple]] = []  # (agreement, what it agreed to, plan key)
     for msg in view.msgs:
         if msg.purchase is not None:
             continue
