@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import orjson
+
 from coord.analysis.exchange import (
     Exchange,
     Round,
@@ -85,8 +87,6 @@ def _pct(x: float | None) -> str:
 
 def _key(value: object) -> bytes:
     """A plan as comparable bytes (sorted keys)."""
-    import orjson
-
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
 
 

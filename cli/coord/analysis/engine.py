@@ -2,15 +2,16 @@
 
 `Diagnosis` is fed the rounds of one exchange in order (from `exchange.open_exchange`, or
 an `Exchange`'s list) and returns each round's findings as soon as it has read it. Free text
-is read once per message (`statements._Ctx`) and shared by the detectors that need it
-(G1, G4, G5, G6); G2 and G3 look only at structure. Cross-round memory is what the
-detectors need and no more: the previous round, and G1's bounded plan history.
+is read once per message (`statements._Ctx`, lazily: a message is read only as far as a
+detector asks) and shared by every detector. Cross-round memory is what the detectors need
+and no more: the previous round, and G1's bounded plan history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from coord.analysis import detectors_text
 from coord.analysis.detectors import (
     DETECTORS,
     Finding,
@@ -18,9 +19,14 @@ from coord.analysis.detectors import (
     perfunctory_fairness,
 )
 from coord.analysis.exchange import Round
+from coord.analysis.statements import _Ctx
 from coord.errors import UsageError, did_you_mean
 
-TEXT = frozenset(DETECTORS)  # every detector reads messages (G2, G3 where they can)
+_TEXT = {
+    "G4": detectors_text.referential_binding,
+    "G5": detectors_text.ack_as_agreement,
+    "G6": detectors_text.divergent_belief,
+}
 
 
 def check_codes(codes: Iterable[str]) -> list[str]:
@@ -42,19 +48,8 @@ class Diagnosis:
         self.codes = check_codes(detectors)
         self.agents = list(agents)
         self.prev: Round | None = None
-        self.ctx = None
+        self.ctx = _Ctx(tuple(agents), kind)
         self.history = None
-        self._text = {}
-        if TEXT & set(self.codes):
-            from coord.analysis import detectors_text
-            from coord.analysis.statements import _Ctx
-
-            self.ctx = _Ctx(tuple(agents), kind)
-            self._text = {
-                "G4": detectors_text.referential_binding,
-                "G5": detectors_text.ack_as_agreement,
-                "G6": detectors_text.divergent_belief,
-            }
         if "G1" in self.codes:
             from coord.analysis.detect_history import HistoryLoss
 
@@ -62,7 +57,7 @@ class Diagnosis:
 
     def feed(self, rnd: Round) -> list[Finding]:
         """This round's findings, sorted by code, then agents, then turns."""
-        view = self.ctx.add(rnd) if self.ctx is not None else None
+        view = self.ctx.add(rnd)
         out: list[Finding] = []
         for code in self.codes:
             if code == "G1":
@@ -72,6 +67,6 @@ class Diagnosis:
             elif code == "G3":
                 out += perfunctory_fairness(rnd, self.agents, self.ctx, view)
             elif view is not None:
-                out += self._text[code](self.ctx, view)
+                out += _TEXT[code](self.ctx, view)
         self.prev = rnd
         return sorted(out, key=lambda f: (f.round, f.code, f.agents, f.turns))

@@ -40,13 +40,12 @@ def replay_files(
     """
     from coord.analysis.detectors import DETECTORS
     from coord.analysis.engine import check_codes
+    from coord.analysis.exchange import OutOfOrder
 
     chosen = check_codes(detectors or DETECTORS)  # before any file is read
     instance = _scenario_instance(scenario) if scenario else None
     files = []
     for path in paths:
-        from coord.analysis.exchange import OutOfOrder
-
         try:
             entry = _replay_one(path, chosen, instance, metrics, timeline, progress, ordered=True)
         except OutOfOrder:

@@ -14,17 +14,14 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+
 MEMORY = 8 * 1024 * 1024
 
 
 def _dumps(item: Any) -> bytes:
     """Compact UTF-8 JSON (orjson: a replay spools a finding or a round every few events)."""
-    try:
-        import orjson
-
-        return orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS)
-    except ImportError:  # pragma: no cover - a declared dependency
-        return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+    return orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS)
 
 
 class Spool:
