@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coord.analysis.numbers import clean
+from coord.analysis.numbers import any_in, clean
 
 __all__ = ["Gated", "Referent", "ack_phrase", "agreement_phrase", "referents"]
 
@@ -21,20 +21,14 @@ _I = re.IGNORECASE
 
 class Gated:
     """A case-insensitive pattern with the words one of which every match contains: `search`
-    runs the pattern only when the lower-cased text has one of them. Python's `re` spends
-    microseconds per alternative-heavy pattern even on text it cannot match, and most
-    messages have none of a pattern's words; a substring test costs nanoseconds."""
+    runs the pattern only when the lower-cased text has one of them (`numbers.any_in`)."""
 
     def __init__(self, pattern: str, words: tuple[str, ...], flags: int = re.IGNORECASE) -> None:
         self.pattern = re.compile(pattern, flags)
         self.words = words
 
     def search(self, text: str) -> re.Match[str] | None:
-        low = text.lower()
-        for w in self.words:
-            if w in low:
-                return self.pattern.search(text)
-        return None
+        return self.pattern.search(text) if any_in(text.lower(), self.words) else None
 
 
 # ------------------------------------------------------------------------ agreement & ack

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from coord.analysis.numbers import NUMBER_AT, Num, clean, find_numbers, number_value
+from coord.analysis.numbers import NUMBER_AT, Num, any_in, clean, find_numbers, number_value
 
 __all__ = ["PARTNER", "SPEAKER", "Quantity", "read_quantities"]
 
@@ -347,7 +347,7 @@ def _cues(text: str) -> list[_Cue]:
     cues: list[_Cue] = []
     low = text.lower()
     for pattern, owner, backward, words in _CUES:
-        if not any(w in low for w in words):
+        if not any_in(low, words):
             continue
         for m in pattern.finditer(text):
             cues.append(_Cue(m.start(), m.end(), owner, backward))
