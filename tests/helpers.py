@@ -139,3 +139,22 @@ class no_hang:  # noqa: N801 - reads as a statement: `with no_hang(): ...`
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self._old)
         return False
+
+
+# One round of four talk turns between a model-backed pair (10 calls a game); for the
+# --jobs test and benchmark, against the loopback fake server.
+LLM_DYAD = """\
+schema_version: 1
+name: llm-dyad
+game:
+  rounds: 1
+  talk_turns: 4
+  instances:
+    - projects:
+        alice: [{name: a, requirements: {r2: 3}, reward: 9}]
+        bob: [{name: b, requirements: {r1: 1, r2: 3}, reward: 9}]
+agents:
+  alice: {backend: anthropic/claude-haiku-4-5}
+  bob: {backend: openai/gpt-4o-mini}
+seeds: [1]
+"""

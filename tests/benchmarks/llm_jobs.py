@@ -36,21 +36,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-SCENARIO = """\
-schema_version: 1
-name: bench-llm
-game:
-  rounds: 1
-  talk_turns: 4
-  instances:
-    - projects:
-        alice: [{name: a, requirements: {r2: 3}, reward: 9}]
-        bob: [{name: b, requirements: {r1: 1, r2: 3}, reward: 9}]
-agents:
-  alice: {backend: anthropic/claude-haiku-4-5}
-  bob: {backend: openai/gpt-4o-mini}
-seeds: [1]
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for helpers
+from helpers import LLM_DYAD  # noqa: E402
+
+SCENARIO = LLM_DYAD
 
 # What `coord run` with these two backends imports anyway, imported up front and timed,
 # then the CLI runs as `python -m coord` would.

@@ -7,26 +7,13 @@ addition, so a model call written into another game's transcript would show.
 
 import json
 
+from helpers import LLM_DYAD
+
 CONDITIONS = ("c1", "c2", "c3", "c4")
 REPEATS = 3
 CALLS = 10  # per game: 4 talk turns x 2 agents + 2 decisions
 
-SCENARIO = """\
-schema_version: 1
-name: jobs
-game:
-  rounds: 1
-  talk_turns: 4
-  instances:
-    - projects:
-        alice: [{name: a, requirements: {r2: 3}, reward: 9}]
-        bob: [{name: b, requirements: {r1: 1, r2: 3}, reward: 9}]
-agents:
-  alice: {backend: anthropic/claude-haiku-4-5}
-  bob: {backend: openai/gpt-4o-mini}
-seeds: [1]
-conditions:
-"""
+SCENARIO = LLM_DYAD + "conditions:\n"
 for _name in CONDITIONS:
     SCENARIO += (
         f"  {_name}:\n    agents:\n"
