@@ -15,6 +15,9 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+# 2-3x the standard parser on transcript lines: replay and verify read millions.
+from orjson import loads as _fast_loads
+
 from coord.errors import InputError
 from coord.transcript.format import (
     KIND_HEADER,
@@ -30,10 +33,6 @@ UPGRADES: dict[int, Callable[[dict], dict]] = {}
 into a version ``v + 1`` one. Reading an older transcript applies them in a chain up to
 `SCHEMA_VERSION`. Empty while version 1 is the only version there has ever been."""
 
-try:  # 2-3x the standard parser on transcript lines; replay and verify read millions
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover - a declared dependency, but not a required one
-    _fast_loads = json.loads
 
 _TAIL_CHUNK = 64 * 1024
 _KIND_AT_START = re.compile(rb'\{"seq":\d+,"kind":"([A-Za-z_]+)"')
