@@ -20,8 +20,10 @@ def test_items_come_back_in_order_and_as_lines():
 
 def test_past_the_memory_limit_items_go_to_a_file(monkeypatch):
     monkeypatch.setattr(spool, "MEMORY", 1024)
+    monkeypatch.setattr(spool, "BATCH", 16)
     s = Spool({"n": i, "pad": "x" * 50} for i in range(200))
     assert s._file._rolled  # on disk now
+    assert len(s._pending) < 16  # written in batches: at most one batch is held
     assert [x["n"] for x in s] == list(range(200))
     s.append({"n": 200})  # appending after reading still appends at the end
     assert len(s) == 201 and s[-1] == {"n": 200}

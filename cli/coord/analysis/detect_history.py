@@ -170,7 +170,7 @@ class HistoryLoss:
         return out
 
 
-def _stated_key(msg: _Msg) -> tuple:
+def _stated_key(msg: _Msg) -> frozenset:
     """`_key` of what a message states, computed once per message (several rules ask)."""
     key = msg.__dict__.get("_stated_key")
     if key is None:
@@ -178,13 +178,11 @@ def _stated_key(msg: _Msg) -> tuple:
     return key
 
 
-def _key(plan: dict) -> tuple:
+def _key(plan: dict) -> frozenset:
     """A plan as a hashable value that compares equal exactly when the plans allot the same
-    units (zero entries and empty sides ignored)."""
-    sides = (
-        (a, tuple(sorted((r, int(q)) for r, q in side.items() if q))) for a, side in plan.items()
-    )
-    return tuple(sorted((a, side) for a, side in sides if side))
+    units (zero entries and empty sides ignored). A frozenset of (agent, resource, units):
+    one pass, no sorting (this runs for every proposal of a replay)."""
+    return frozenset((a, r, int(q)) for a, side in plan.items() for r, q in side.items() if q)
 
 
 def _norm(text: str) -> str:
@@ -199,13 +197,13 @@ class _Proposal:
     seq: int  # which round read it (`HistoryLoss.seq`)
     round: int
     msg: _Msg
-    key: tuple
+    key: frozenset
     verdict: str | None = None  # "rejected" / "accepted" once the partner answered
     answer: _Msg | None = None
     how: str = ""
 
 
-def _verdict(msg: _Msg, key: tuple) -> tuple[str | None, str]:
+def _verdict(msg: _Msg, key: frozenset) -> tuple[str | None, str]:
     kind = (msg.turn.type or "").lower()
     if kind in REJECT_TYPES:
         return "rejected", f"a {kind!r} message"
@@ -439,7 +437,7 @@ def _reproposed_agreed(ctx: _Ctx, view: _View) -> Finding | None:
     keys = [_stated_key(m) for m in proposals]
     if len(set(keys)) == len(keys):
         return None  # no plan proposed twice: nothing can have been proposed afresh
-    agreed: list[tuple[_Msg, object, tuple]] = []  # (agreement, what it agreed to, plan key)
+    agreed: list[tuple[_Msg, object, frozenset]] = []  # (agreement, what it agreed to, plan key)
     for msg in view.msgs:
         if msg.purchase is not None:
             continue

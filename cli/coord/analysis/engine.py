@@ -19,7 +19,7 @@ from coord.analysis.detectors import (
     perfunctory_fairness,
 )
 from coord.analysis.exchange import Round
-from coord.analysis.statements import _Ctx
+from coord.analysis.statements import _Ctx, _Msg, read_round
 from coord.errors import UsageError, did_you_mean
 
 _TEXT = {
@@ -57,7 +57,12 @@ class Diagnosis:
 
     def feed(self, rnd: Round) -> list[Finding]:
         """This round's findings, sorted by code, then agents, then turns."""
-        view = self.ctx.add(rnd)
+        return self.feed_read(rnd, read_round(rnd, self.ctx.agents))
+
+    def feed_read(self, rnd: Round, msgs: list[_Msg] | None) -> list[Finding]:
+        """`feed` for a round whose messages were read already (`statements.read_round`,
+        which `pipeline` runs in another process)."""
+        view = self.ctx.add_read(rnd, msgs)
         out: list[Finding] = []
         for code in self.codes:
             if code == "G1":

@@ -26,6 +26,7 @@ def replay_files(
     metrics: bool = False,
     timeline: str = "none",
     progress=None,
+    jobs: int | None = None,
 ) -> dict[str, Any]:
     """The `--format json` document for ``paths``.
 
@@ -36,23 +37,30 @@ def replay_files(
     is ``"none"`` (no ``timeline`` key), ``"all"`` (every turn) or ``"auto"`` (every turn
     up to `TIMELINE_TURNS`, then only rounds with findings, with the rest counted in
     ``{"elided": n}`` entries). ``progress`` is a `console.progress` factory: each file
-    gets a bar over its lines.
+    gets a bar over its lines. ``jobs`` 2 reads each file in a second process while this
+    one diagnoses it (`pipeline`); None does so for large files when a second CPU is free.
     """
     from coord.analysis.detectors import DETECTORS
     from coord.analysis.engine import check_codes
     from coord.analysis.exchange import OutOfOrder
+    from coord.analysis.pipeline import fewer_collections
 
     chosen = check_codes(detectors or DETECTORS)  # before any file is read
     instance = _scenario_instance(scenario) if scenario else None
     files = []
-    for path in paths:
-        try:
-            entry = _replay_one(path, chosen, instance, metrics, timeline, progress, ordered=True)
-        except OutOfOrder:
-            entry = _replay_one(path, chosen, instance, metrics, timeline, progress, ordered=False)
-        if protocol:
-            entry["findings"] += _protocol_findings(protocol, path)
-        files.append(entry)
+    with fewer_collections():
+        for path in paths:
+            try:
+                entry = _replay_one(
+                    path, chosen, instance, metrics, timeline, progress, ordered=True, jobs=jobs
+                )
+            except OutOfOrder:
+                entry = _replay_one(
+                    path, chosen, instance, metrics, timeline, progress, ordered=False, jobs=jobs
+                )
+            if protocol:
+                entry["findings"] += _protocol_findings(protocol, path)
+            files.append(entry)
     return {"schema_version": 1, "detectors": chosen, "files": files}
 
 
@@ -64,53 +72,55 @@ def _lines(path) -> int:
     return n
 
 
-def _replay_one(path, chosen, instance, metrics, timeline, progress, *, ordered) -> dict[str, Any]:
+def _replay_one(
+    path, chosen, instance, metrics, timeline, progress, *, ordered, jobs
+) -> dict[str, Any]:
     from coord.analysis.engine import Diagnosis
-    from coord.analysis.exchange import open_exchange
     from coord.analysis.instrumentation import Meter
+    from coord.analysis.pipeline import open_read
     from coord.analysis.spool import Spool
 
-    stream = open_exchange(path, scenario_instance=instance, ordered=ordered)
-    diagnosis = Diagnosis(stream.agents, stream.kind, chosen)
     meter = Meter() if metrics else None
     rounds, findings, turns = Spool(), Spool(), Spool()
     kept = elided = 0
-    total = _lines(path) if progress is not None else 0
-    advance = progress(total) if progress is not None else None
     at = 0
-    for rnd in stream.rounds:
-        if advance is not None:
-            last = max((t.line for t in rnd.turns if t.line), default=at)
-            advance(max(0, last - at))
-            at = max(at, last)
-        found = diagnosis.feed(rnd)
-        findings += [f.to_dict() for f in found]
-        rounds.append(_round_summary(rnd))
-        if meter is not None:
-            meter.add(rnd)
-        if timeline == "none":
-            continue
-        if timeline == "all" or found or kept + len(rnd.turns) <= TIMELINE_TURNS:
-            if elided:
-                turns.append({"elided": elided})
-                elided = 0
-            turns.extend(_turn(t) for t in rnd.turns)
-            kept += len(rnd.turns)
-        else:
-            elided += 1
+    with open_read(path, instance, ordered=ordered, jobs=jobs) as source:
+        diagnosis = Diagnosis(source.agents, source.kind, chosen)
+        total = _lines(path) if progress is not None else 0
+        advance = progress(total) if progress is not None else None
+        for rnd, msgs in source.rounds:
+            if advance is not None:
+                last = max((t.line for t in rnd.turns if t.line), default=at)
+                advance(max(0, last - at))
+                at = max(at, last)
+            found = diagnosis.feed_read(rnd, msgs)
+            findings += [f.to_dict() for f in found]
+            rounds.append(_round_summary(rnd))
+            if meter is not None:
+                meter.add(rnd)
+            if timeline == "none":
+                continue
+            if timeline == "all" or found or kept + len(rnd.turns) <= TIMELINE_TURNS:
+                if elided:
+                    turns.append({"elided": elided})
+                    elided = 0
+                turns.extend(_turn(t) for t in rnd.turns)
+                kept += len(rnd.turns)
+            else:
+                elided += 1
     if elided:
         turns.append({"elided": elided})
     if advance is not None:
         advance(max(0, total - at))  # the lines after the last message; closes the bar
     entry: dict[str, Any] = {}
     if meter is not None:
-        entry["metrics"] = meter.result(stream.kind, stream.stats)
+        entry["metrics"] = meter.result(source.kind, source.stats)
     entry.update(
         path=str(path),
-        agents=list(stream.agents),
+        agents=list(source.agents),
         rounds=rounds,
         findings=findings,
-        warnings=list(stream.warnings),
+        warnings=list(source.warnings),
     )
     if timeline != "none":
         entry["timeline"] = turns

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 MEMORY = 8 * 1024 * 1024
+BATCH = 256  # items encoded before one write to the file (a write per item costs more)
 
 
 def _dumps(item: Any) -> bytes:
@@ -28,16 +29,24 @@ class Spool:
     def __init__(self, items: Iterable[Any] = ()) -> None:
         self._file = tempfile.SpooledTemporaryFile(max_size=MEMORY, mode="w+b")
         self._n = 0
+        self._pending: list[bytes] = []  # encoded lines not written yet
         self.extend(items)
 
     def append(self, item: Any) -> None:
-        self._file.seek(0, 2)
-        self._file.write(_dumps(item) + b"\n")
+        self._pending.append(_dumps(item))
         self._n += 1
+        if len(self._pending) >= BATCH:
+            self._flush()
 
     def extend(self, items: Iterable[Any]) -> None:
         for item in items:
             self.append(item)
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._file.seek(0, 2)  # a reader may have left the position anywhere
+            self._file.write(b"\n".join(self._pending) + b"\n")
+            self._pending.clear()
 
     def __iadd__(self, items: Iterable[Any]) -> Spool:
         self.extend(items)
@@ -51,6 +60,7 @@ class Spool:
 
     def json_lines(self) -> Iterator[bytes]:
         """Each item's JSON, without its newline."""
+        self._flush()
         self._file.seek(0)
         for line in self._file:
             yield line.rstrip(b"\n")

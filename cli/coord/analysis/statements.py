@@ -141,17 +141,16 @@ class _Ctx:
     def add(self, rnd: Round) -> _View | None:
         """Read a round's messages; None when the round cannot be read (no instance, or
         not a pair of agents)."""
-        if len(self.agents) != 2 or rnd.instance is None:
+        return self.add_read(rnd, read_round(rnd, self.agents))
+
+    def add_read(self, rnd: Round, msgs: list[_Msg] | None) -> _View | None:
+        """`add` for a round whose messages were read already (`read_round`)."""
+        if msgs is None:
             return None
         agents = (self.agents[0], self.agents[1])
         eco = rnd.instance.economy
-        view = _View(rnd, agents, dict(zip(eco.names, eco.supply)), [])
-        table = resource_table(rnd.instance)
-        projects = project_names(rnd.instance)
-        for i, t in enumerate(rnd.turns):
-            if t.agent in agents:
-                view.msgs.append(_read_msg(t, i, view, table, projects))
-        for m in view.msgs:
+        view = _View(rnd, agents, dict(zip(eco.names, eco.supply)), msgs)
+        for m in msgs:
             self._index(m)
         self.views = [*self.views[-1:], view]
         return view
@@ -178,6 +177,23 @@ class _Ctx:
 
 
 # -- reading --------------------------------------------------------------------------------
+
+
+def read_round(rnd: Round, agents: tuple[str, ...]) -> list[_Msg] | None:
+    """Each of the pair's messages in ``rnd`` read (what it states, offers, buys); None
+    when the round cannot be read (no instance, or not a pair of agents). Needs nothing
+    from other rounds, so `pipeline` runs it in another process."""
+    if len(agents) != 2 or rnd.instance is None:
+        return None
+    pair = (agents[0], agents[1])
+    table = resource_table(rnd.instance)
+    projects = project_names(rnd.instance)
+    names = rnd.instance.economy.names
+    return [
+        _read_msg(t, i, pair, names, table, projects)
+        for i, t in enumerate(rnd.turns)
+        if t.agent in pair
+    ]
 
 
 def _text_plan(text: str, author: str, other: str, table, projects) -> Plan:
@@ -209,16 +225,15 @@ def _options(text: str, author: str, other: str, table, projects, refs) -> dict[
     return out if len(out) >= 2 else {}
 
 
-def _read_msg(turn: Turn, index: int, view: _View, table, projects) -> _Msg:
-    names = view.rnd.instance.economy.names
+def _read_msg(turn: Turn, index: int, agents: tuple[str, str], names, table, projects) -> _Msg:
     msg = _Msg(turn, index)
     kind = (turn.type or "").lower()
     bought = purchase_of(turn.action, turn.type, names)
     if bought is not None or kind == "purchase":
         msg.purchase = dict(bought[0]) if bought else {}
-    other = view.other(turn.agent)
+    other = agents[1] if turn.agent == agents[0] else agents[0]
     alloc = allocation_of(plan_of(turn))
-    if alloc is not None and set(alloc) <= set(view.agents):
+    if alloc is not None and set(alloc) <= set(agents):
         msg.stated, msg.structured = {a: dict(q) for a, q in alloc.items()}, True
     elif msg.purchase is None:
         msg.options = _options(turn.text, turn.agent, other, table, projects, msg.refs)

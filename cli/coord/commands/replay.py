@@ -53,6 +53,16 @@ def replay(
     fail_on: FailOn = typer.Option(
         FailOn.error, "--fail-on", help="Exit 1 when a finding reaches this severity."
     ),
+    jobs: int = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        min=1,
+        max=2,
+        metavar="N",
+        help="2: read each file in a second process while this one diagnoses it; 1: one "
+        "process. Default: 2 for files over 16 MB when a second CPU is free.",
+    ),
     fmt: ReplayFormat = typer.Option(ReplayFormat.text, "--format", "-f"),
 ) -> None:
     """Diagnose grounding failures in recorded exchanges: a timeline with findings
@@ -75,6 +85,7 @@ def replay(
         metrics=metrics,
         timeline=shown,
         progress=console.progress("replay") if console.err().is_terminal else None,
+        jobs=jobs,
     )
     if fmt is ReplayFormat.json:
         console.print_json_lines(doc)
