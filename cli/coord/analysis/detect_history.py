@@ -60,6 +60,7 @@ from coord.analysis.statements import (
     _quote,
     _View,
     _where,
+    plan_key,
 )
 
 __all__ = ["HistoryLoss"]
@@ -170,21 +171,6 @@ class HistoryLoss:
         return out
 
 
-def _stated_key(msg: _Msg) -> frozenset:
-    """`_key` of what a message states, computed once per message (several rules ask)."""
-    key = msg.__dict__.get("_stated_key")
-    if key is None:
-        key = msg.__dict__["_stated_key"] = _key(msg.stated)
-    return key
-
-
-def _key(plan: dict) -> frozenset:
-    """A plan as a hashable value that compares equal exactly when the plans allot the same
-    units (zero entries and empty sides ignored). A frozenset of (agent, resource, units):
-    one pass, no sorting (this runs for every proposal of a replay)."""
-    return frozenset((a, r, int(q)) for a, side in plan.items() for r, q in side.items() if q)
-
-
 def _norm(text: str) -> str:
     return (text or "").replace("\u2019", "'").replace("\u2018", "'")
 
@@ -215,7 +201,7 @@ def _verdict(msg: _Msg, key: frozenset) -> tuple[str | None, str]:
     if msg.agree is not None:
         return "accepted", "agreement language"
     if msg.is_proposal and msg.stated:
-        if _stated_key(msg) == key:
+        if msg.key == key:
             return "accepted", "the same plan proposed back"
         return "rejected", "a counter-proposal"
     return None, ""
@@ -229,26 +215,26 @@ def _reproposed_rejected(state: HistoryLoss, view: _View) -> list[Finding]:
     out: list[Finding] = []
     flagged: set[tuple[str, str]] = set()
     inst = state.instance_key(view.rnd.instance)
-    opened: list[_Proposal] = []  # this round's proposals, in order
     touched: set[tuple] = set()
+    unanswered: list[_Proposal] = []  # this round's proposals nobody answered yet
     for msg in view.msgs:
         agent = msg.turn.agent
-        pending = [
-            p
-            for p in opened
-            if p.verdict is None and p.answer is None and p.msg.turn.agent != agent
-        ]
-        named = [p for p in pending if p.msg.turn.id and p.msg.turn.id == msg.turn.in_reply_to]
-        answered = named or pending[-1:]
-        for p in answered:
-            p.verdict, p.how = _verdict(msg, p.key)
-            p.answer = msg
-        for p in pending:
-            if p not in answered:
-                p.answer = msg  # superseded: only the latest open proposal is answered
-        if not (msg.is_proposal and msg.stated):
+        if unanswered:
+            pending = [p for p in unanswered if p.verdict is None and p.msg.turn.agent != agent]
+            if pending:
+                unanswered = [p for p in unanswered if p.msg.turn.agent == agent]
+                reply = msg.turn.in_reply_to
+                named = [p for p in pending if p.msg.turn.id == reply] if reply else []
+                answered = named or pending[-1:]
+                for p in answered:
+                    p.verdict, p.how = _verdict(msg, p.key)
+                    p.answer = msg
+                for p in pending:
+                    if p not in answered:
+                        p.answer = msg  # superseded: only the latest open one is answered
+        if not (msg.stated and msg.is_proposal):
             continue
-        key = _stated_key(msg)
+        key = msg.key
         if not key:
             continue
         same = state.plans.get((inst, key), [])
@@ -262,7 +248,7 @@ def _reproposed_rejected(state: HistoryLoss, view: _View) -> list[Finding]:
                 flagged.add((agent, key))
                 out.append(_finding_a(msg, view, state, last))
         p = _Proposal(state.seq, view.rnd.number, msg, key)
-        opened.append(p)
+        unanswered.append(p)
         state.plans.setdefault((inst, key), []).append(p)
         state.plans.move_to_end((inst, key))
         touched.add((inst, key))
@@ -275,13 +261,15 @@ def _reproposed_rejected(state: HistoryLoss, view: _View) -> list[Finding]:
 
 def _prune(props: list[_Proposal]) -> list[_Proposal]:
     """Per agent, the latest proposal and the latest answered one, in their order."""
-    keep: set[int] = set()
-    for agent in {p.msg.turn.agent for p in props}:
-        mine = [p for p in props if p.msg.turn.agent == agent]
-        keep.add(id(mine[-1]))
-        answered = [p for p in mine if p.verdict is not None]
-        if answered:
-            keep.add(id(answered[-1]))
+    if len(props) < 2:
+        return props
+    latest: dict[str, _Proposal] = {}
+    answered: dict[str, _Proposal] = {}
+    for p in props:
+        latest[p.msg.turn.agent] = p
+        if p.verdict is not None:
+            answered[p.msg.turn.agent] = p
+    keep = {id(p) for p in latest.values()} | {id(p) for p in answered.values()}
     return [p for p in props if id(p) in keep]
 
 
@@ -299,7 +287,7 @@ def _came_back(view: _View, state: HistoryLoss, earlier: _Proposal, msg: _Msg) -
         and m.is_proposal
         and m.stated
     ]
-    return any(_stated_key(m) != earlier.key for m in between)
+    return any(m.key != earlier.key for m in between)
 
 
 def _finding_a(msg: _Msg, view: _View, state: HistoryLoss, earlier: _Proposal) -> Finding:
@@ -434,7 +422,7 @@ _RECALL = Gated(
 
 def _reproposed_agreed(ctx: _Ctx, view: _View) -> Finding | None:
     proposals = [m for m in view.msgs if m.purchase is None and m.is_proposal and m.stated]
-    keys = [_stated_key(m) for m in proposals]
+    keys = [m.key for m in proposals]
     if len(set(keys)) == len(keys):
         return None  # no plan proposed twice: nothing can have been proposed afresh
     agreed: list[tuple[_Msg, object, frozenset]] = []  # (agreement, what it agreed to, plan key)
@@ -443,7 +431,7 @@ def _reproposed_agreed(ctx: _Ctx, view: _View) -> Finding | None:
             continue
         text = _norm(msg.turn.text)
         if agreed and msg.is_proposal and msg.stated and not _RECALL.search(text):
-            key = _stated_key(msg)
+            key = msg.key
             for agreement, target, k in agreed:
                 if k == key and target.msg is not msg:
                     return _finding_d(view, msg, agreement, target)
@@ -454,7 +442,7 @@ def _reproposed_agreed(ctx: _Ctx, view: _View) -> Finding | None:
         elif msg.agree is not None:
             target, _ = _agreed_to(ctx, view, msg)
             if target is not None and target.msg is not msg:
-                agreed.append((msg, target, _key(target.plan)))
+                agreed.append((msg, target, plan_key(target.plan)))
     return None
 
 

@@ -105,8 +105,10 @@ def encode(rnd: Round, msgs: list[_Msg] | None, instances: dict[int, int], new: 
             new.append(rnd.instance)
     read = None
     if msgs is not None:
-        for m in msgs:
-            m.agree, m.ack  # noqa: B018 - read here, where there is time to spare
+        for m in msgs:  # what every detector run asks of a message, read here
+            agree, ack = m.agree, m.ack  # both: an unread field would not survive the trip
+            if agree is None and ack is None and m.stated and m.is_proposal:
+                m.key  # noqa: B018 - G1's plan key
         read = [_msg_values(m) for m in msgs]
     return inst, [_turn_values(t) for t in rnd.turns], _round_values(rnd), read
 

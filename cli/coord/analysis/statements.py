@@ -57,6 +57,7 @@ class _Msg:
     structured: bool = False  # `stated` comes from a structured plan
     options: dict[str, Plan] = field(default_factory=dict)
     _refs: list | None = None
+    _key: frozenset | None = None
     _agree: str | None | object = _UNREAD
     _ack: str | None | object = _UNREAD
 
@@ -97,12 +98,26 @@ class _Msg:
         return self._refs
 
     @property
+    def key(self) -> frozenset:
+        """`plan_key` of what the message states, computed when first asked for."""
+        if self._key is None:
+            self._key = plan_key(self.stated)
+        return self._key
+
+    @property
     def is_proposal(self) -> bool:
         if self.purchase is not None:
             return False
         if self.structured and (self.turn.type or "").lower() not in ACCEPT_TYPES:
             return True
         return bool(self.stated or self.options) and self.agree is None and self.ack is None
+
+
+def plan_key(plan: Plan) -> frozenset:
+    """A plan as a hashable value that compares equal exactly when the plans allot the same
+    units (zero entries and empty sides ignored). A frozenset of (agent, resource, units):
+    one pass, no sorting (G1 asks it of every proposal)."""
+    return frozenset((a, r, int(q)) for a, side in plan.items() for r, q in side.items() if q)
 
 
 @dataclass
@@ -161,12 +176,13 @@ class _Ctx:
             self._ids[m.turn.id] = m
             if len(self._ids) > self.WINDOW:
                 self._ids.popitem(last=False)
-        if (m.turn.type or "").lower() == "propose":
+        kind = m.turn.type
+        if kind is not None and kind.lower() == "propose":
             self._n_propose += 1
             self._propose[self._n_propose] = m
             if len(self._propose) > self.WINDOW:
                 self._propose.popitem(last=False)
-        if m.is_proposal and len(self.first_proposals) < self.WINDOW:
+        if len(self.first_proposals) < self.WINDOW and m.is_proposal:
             self.first_proposals.append(m)
 
     def by_id(self, ident: str) -> _Msg | None:
