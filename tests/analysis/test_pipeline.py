@@ -135,3 +135,11 @@ def test_cli_jobs_option(coord, tmp_path):
     assert one.code == two.code == 1 and one.json() == two.json()
     bad = coord("replay", path, "--jobs", "3")
     assert bad.code == 2 and "--jobs" in bad.err
+
+
+def test_without_an_interpreter_to_start_it_reads_in_this_process(tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "chat.jsonl", CHAT)
+    monkeypatch.setattr(pipeline.sys, "executable", str(tmp_path / "no-such-python"))
+    with pipeline.open_read(path, jobs=2) as source:
+        assert isinstance(source, pipeline.InProcess)
+        assert [r.number for r, _ in source.rounds] == [1, 2]

@@ -228,17 +228,22 @@ class ReadAhead:
         self.warnings: list[str] = []
         self.stats: dict = {}
         self._instances: list = []
+        self._done = False
         self._errors = tempfile.TemporaryFile()
         env = dict(os.environ)
         here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [here, env.get("PYTHONPATH")]))
-        self._proc = subprocess.Popen(
-            [sys.executable, "-c", _CHILD],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._errors,
-            env=env,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", _CHILD],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+                env=env,
+            )
+        except OSError:
+            self._errors.close()
+            raise
         self._out = self._proc.stdout
         _widen(self._out)
         try:
@@ -293,6 +298,7 @@ class ReadAhead:
             message = self._receive()
             if message[0] == "end":
                 self.warnings[:], self.stats = message[1], message[2]
+                self._done = True
                 return
             _, new, batch = message
             self._instances += new
@@ -300,6 +306,13 @@ class ReadAhead:
                 yield decode(data, self._instances)
 
     def close(self) -> None:
+        import subprocess
+
+        if self._done:  # it has sent everything and is exiting: let it
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
@@ -343,6 +356,10 @@ def open_read(
     path: str | os.PathLike, scenario_instance=None, *, ordered: bool = True, jobs: int | None
 ) -> ReadAhead | InProcess:
     """The exchange at ``path``, its rounds read (`read_round`): in a child process when
-    `worth_it`, else in this one."""
-    cls = ReadAhead if worth_it(path, jobs) else InProcess
-    return cls(path, scenario_instance, ordered)
+    `worth_it` and one can be started, else in this one."""
+    if worth_it(path, jobs):
+        try:
+            return ReadAhead(path, scenario_instance, ordered)
+        except OSError:  # no interpreter to start (an embedded Python): read here
+            pass
+    return InProcess(path, scenario_instance, ordered)
