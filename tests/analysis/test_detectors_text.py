@@ -116,14 +116,31 @@ def test_agreement_with_amounts_is_read_from_the_agreeing_message(tmp_path):
     assert ev["annulled"] is False
 
 
-def test_buying_less_than_the_allotment_is_not_g4(tmp_path):
+def test_buying_only_what_ones_projects_use_of_the_allotment_is_not_g4(tmp_path):
+    # A's projects (project c: 1 r1 + 2 r3, twice) use 2 of the 3 r1 it was allotted
+    messages = [
+        *OPENING,
+        say("A", "Deal. So you get three r1 and nine r2, and I get three r1 plus four r3."),
+        buy("B", "ok", r1=3, r2=9),
+        buy("A", "I only need two r1 after all.", r1=2, r3=4),
+    ]
+    assert run(tmp_path, messages) == []
+
+
+def test_buying_less_than_the_allotment_and_earning_less_is_g4(tmp_path):
+    # 1 r1 + 2 r3 runs project c once; the allotted 2 r1 + 4 r3 would run it twice
     messages = [
         *OPENING,
         say("A", "Deal. So you get three r1 and nine r2, and I get two r1 plus four r3."),
         buy("B", "ok", r1=3, r2=9),
-        buy("A", "I only need two r3 after all.", r1=1, r3=2),
+        buy("A", "Buying my side.", r1=1, r3=2),
     ]
-    assert run(tmp_path, messages) == []
+    (f,) = run(tmp_path, messages)
+    assert f.code == "G4" and f.agents == ["A"] and f.evidence["over"] == []
+    assert {(d["resource"], d["stated"], d["actual"]) for d in f.evidence["short"]} == {
+        ("r1", 2, 1),
+        ("r3", 4, 2),
+    }
 
 
 def test_talk_that_moved_on_after_agreement_is_not_g4(tmp_path):
@@ -392,3 +409,43 @@ def test_a_proposer_that_proposes_another_plan_has_moved_on(tmp_path):
         buy("B", "Buying.", r2=5),
     ]
     assert [f.code for f in run(tmp_path, messages)] == []
+
+
+# -- probing with exchanges written as LLM negotiators write (regressions) --------------------
+
+
+def test_confirming_the_partners_acceptance_of_ones_counter_is_not_g4(tmp_path):
+    """'We're agreed' after the partner accepted one's counter-offer confirms the counter,
+    not the partner's first plan (which was rejected)."""
+    messages = [
+        say("A", "Opening offer: nine r2 to me, six r3 to you."),
+        say("B", "That won't work for me. Counter: I take 3 r1 + 9 r2; you take 2 r1 + 4 r3."),
+        say("A", "Fine by me - that works."),
+        say("B", "Excellent, we're agreed then."),
+        buy("A", "Buying.", r1=2, r3=4),
+        buy("B", "Buying.", r1=3, r2=9),
+    ]
+    assert run(tmp_path, messages) == []
+
+
+def test_choosing_an_option_while_restating_another_is_g4(tmp_path):
+    messages = [
+        say(
+            "A",
+            "Two ideas.\n1. **Option A** - I get 9 r2 and you get 6 r3.\n"
+            "2. **Option B** - I get 2 r1 and 4 r3, you get 3 r1 and 9 r2.\nYour call!",
+        ),
+        say("B", "Option B, please: you get nine r2 and I get six r3."),
+    ]
+    findings = run(tmp_path, messages)
+    assert found(findings) == [("G4", 1)]
+    assert findings[0].evidence["variant"] != "agreed_then_bought_otherwise"
+
+
+def test_recaps_of_different_deals_are_g6(tmp_path):
+    messages = [
+        say("A", "Could we do 9 r2 for me and 6 r3 for you? Or you 3 r1 + 9 r2, me 4 r3."),
+        say("B", "So the deal is: you take 4 r3 and 2 r1, I take 3 r1 and 9 r2."),
+        say("A", "Just to confirm our deal: I get 9 r2 and you get 6 r3."),
+    ]
+    assert found(run(tmp_path, messages)) == [("G6", 1)]

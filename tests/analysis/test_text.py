@@ -172,6 +172,21 @@ QUANTITY_CASES = [
     ("Let's do: me -> 9 r2; you -> 3 r1 + 6 r3.", [("r2", 9, S), ("r1", 3, P), ("r3", 6, P)]),
     ("- Me: 9 r2\n- You: 3 r1, 6 r3", [("r2", 9, S), ("r1", 3, P), ("r3", 6, P)]),
     ("**Proposal**: I take `9 r2`; you take `3 r1`.", [("r2", 9, S), ("r1", 3, P)]),
+    # an owner after a run of amounts owns that run only, not the amounts after it
+    (
+        "Suggestion: 2 wood and 6 stone to me, 5 clay and 1 wood to you.",
+        [("r1", 2, S), ("r2", 6, S), ("r3", 5, P), ("r1", 1, P)],
+    ),
+    (
+        "My plan would be 4 r3 for you and 3 r1 plus 9 r2 for me.",
+        [("r3", 4, P), ("r1", 3, S), ("r2", 9, S)],
+    ),
+    # the resource named first, then bare amounts with their owners
+    (
+        "We each take 5 stone; as for wood, I get 3 and you get 7.",
+        [("r2", 5, "both"), ("r1", 3, S), ("r1", 7, P)],
+    ),
+    ("Regarding r3: you take 4, I take 2.", [("r3", 4, P), ("r3", 2, S)]),
 ]
 
 
@@ -201,6 +216,7 @@ NO_QUANTITY = [
     "Woodland and stonework are not resources.",
     "I value r1 at 3 dollars.",
     "I'll take the 3rd option.",
+    "With stone I get 3 runs of project a.",  # runs, not an amount of stone
 ]
 
 
@@ -286,6 +302,12 @@ AGREEMENT_CASES = [
     ("Hmm, let me think. OK, deal!", "deal"),
     ("I'm fine with that split - you get 3 r1.", "I'm fine with that"),
     ("We're happy with your proposal.", "We're happy with your proposal"),
+    # a recap of the deal, and a choice among options laid out
+    ("Just confirming the deal: you get 9 r2.", "confirming the deal"),
+    ("Alright, so our final deal is: 4 r3 for me.", "our final deal is:"),
+    ("Final agreement: I buy 9 r2.", "Final agreement:"),
+    ("Option 2, please.", "Option 2, please"),
+    ("We'll take option A then.", "We'll take option A"),
 ]
 
 
@@ -336,6 +358,11 @@ NOT_AGREEMENT = [
     "That's a deal I can't accept.",
     "No, deal is off.",
     "I think that's not really something I can accept.",
+    "Proposed deal: I take 9 r2 and you take 6 r3.",
+    "The deal is fair, but can we do better?",
+    "Could you confirm the deal?",
+    "Before we confirm the deal, what are your projects?",
+    "Which option, please?",
 ]
 
 
@@ -383,6 +410,7 @@ NOT_ACK = [
     "I received 3 r1 last round.",
     "I'll take 3 r1.",
     "No, deal? Not yet.",
+    "I see three ways to split the stone.",
     "",
 ]
 

@@ -3,10 +3,12 @@
 ``G4`` referential binding
     (a) The round's last agreement before the last purchase (agreement language, or an
     ``accept``; one whose deal cannot be placed, such as "buying as agreed" with nothing
-    to point at, is passed over for the one before it) is followed by a purchase beyond
-    what was agreed: some agent bought at least one unit more of a resource than the deal
-    allotted it (a plan allots; buying less of one's allotment keeps the deal, as coord's
-    own policies do when their projects use less). All differences are in the evidence.
+    to point at, is passed over for the one before it) is followed by a purchase that
+    breaks it: some agent bought at least one unit more of a resource than the deal
+    allotted it, or less than its allotment such that, by the game's rules, its projects
+    earn less than the allotment would give (it bought by other numbers; buying only what
+    one's projects use keeps the deal, as coord's own policies do). All differences are in
+    the evidence.
     The agreed plan is, in order: the plan an ``accept`` cites (``ref`` /
     ``in_reply_to``); the amounts in the agreeing message itself (never a purchase's own
     text); the proposal a referent in it names; the latest earlier message of the other
@@ -58,11 +60,13 @@ def _agreed_then_bought_otherwise(ctx: _Ctx, view: _View) -> list[Finding]:
     last, target, how = final
     diffs = _diffs(target.plan, bought, view.supply)
     over = _over(diffs)
-    if not over:
+    short = _short(view, target.plan, bought, diffs, {d["agent"] for d in over})
+    broken = over + short
+    if not broken:
         return []
     rnd = view.rnd
-    worst = _largest(over)
-    agents = sorted({d["agent"] for d in over})
+    worst = _largest(broken)
+    agents = sorted({d["agent"] for d in broken})
     buys = [m for m in view.msgs if m.purchase is not None and m.turn.agent in agents]
     turns = sorted({last.turn.turn, target.msg.turn.turn, *(m.turn.turn for m in buys)})
     label = f" (option {target.label})" if target.label else ""
@@ -96,6 +100,7 @@ def _agreed_then_bought_otherwise(ctx: _Ctx, view: _View) -> list[Finding]:
                 "purchases": bought,
                 "differences": diffs,
                 "over": over,
+                "short": short,
                 "largest": worst,
                 "annulled": annulled,
                 "efficiency": rnd.efficiency,
@@ -103,6 +108,29 @@ def _agreed_then_bought_otherwise(ctx: _Ctx, view: _View) -> list[Finding]:
             },
         )
     ]
+
+
+def _short(view: _View, plan: dict, bought: dict, diffs: list[dict], over: set[str]) -> list[dict]:
+    """The differences where an agent bought less than the deal allotted it, and what it
+    bought earns less than its allotment could (the best use of each within the budget
+    and the limit on resource types, by the exact solver): it bought by other numbers.
+    Buying only what one's projects can use of an allotment keeps the deal. Agents
+    already over their allotment are left out (`_over` has them)."""
+    instance = view.rnd.instance
+    out = []
+    for agent in sorted({d["agent"] for d in diffs if d["actual"] < d["stated"]} - over):
+        side = view.agents.index(agent)
+        if _best(instance, side, bought.get(agent, {})) < _best(instance, side, plan[agent]):
+            out += [d for d in diffs if d["agent"] == agent and d["actual"] < d["stated"]]
+    return out
+
+
+def _best(instance, side: int, amounts: dict[str, int]) -> float:
+    """The most one side's projects can earn from ``amounts`` (`oracle.solo_best`)."""
+    from coord.game.negotiation.oracle import solo_best
+
+    eco = instance.economy
+    return solo_best(eco, tuple(instance.projects[side]), eco.vector(amounts)).reward
 
 
 def _miscited(ctx: _Ctx, view: _View) -> list[Finding]:

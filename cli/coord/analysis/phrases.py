@@ -113,6 +113,29 @@ _AGREEMENT: list[tuple[re.Pattern[str], bool, tuple[str, ...]]] = [
     ),
     (re.compile(r"\baccept(?:ed|s|ing|able)?\b", _I), True, ("accept",)),
     (re.compile(r"\bconfirm(?:ed|s|ing)?\b", _I), True, ("confirm",)),
+    # a recap of the deal: "just to confirm our deal: ...", "so the deal is: ...", "final
+    # deal: ..." (a colon: "the deal is fair" says nothing; "proposed deal:" proposes)
+    (
+        re.compile(
+            r"\bconfirm(?:ing)?\s+(?:our|the)\s+(?:final\s+)?(?:deal|agreement)\b"
+            r"|\b(?:(?:the|our)\s+(?:final\s+)?|final\s+)(?:deal|agreement)"
+            r"(?:\s+(?:is|stands))?\s*:",
+            _I,
+        ),
+        False,
+        ("deal", "agreement"),
+    ),
+    # choosing one of the options laid out: "option B, please", "I'll go with option 2"
+    (
+        re.compile(
+            r"\boption\s+(?:[a-z]|\d+)\b\s*,?\s+please\b"
+            r"|\b(?:I|we)(?:'ll|\s+will)?\s+(?:go\s+with|take|pick|choose)\s+option"
+            r"\s+(?:[a-z]|\d+)\b",
+            _I,
+        ),
+        False,
+        ("option",),
+    ),
     (
         re.compile(
             r"\blet'?s\s+(?:do\s+(?:it|this|that)|go\s+with\s+(?:it|that|this|your|p\d+"
@@ -223,7 +246,15 @@ _ACK: list[tuple[re.Pattern[str], tuple[str, ...]]] = [  # as `_AGREEMENT`, with
     (re.compile(r"\bgot\s+it\b|\bgotcha\b", _I), ("got",)),
     (re.compile(r"(?<!\bas\s)(?<!\bas\sI\s)\b(?:duly\s+)?noted\b", _I), ("noted",)),
     (re.compile(r"\bunderstood\b|\bI\s+(?:fully\s+|totally\s+)?understand\b", _I), ("underst",)),
-    (re.compile(r"\bI\s+see\b(?!\s+it\b)", _I), ("see",)),
+    # "I see." / "I see your point" acknowledge; "I see two options" does not
+    (
+        re.compile(
+            r"\bI\s+see\b(?=\s*(?:[.!,;:—–)]|$)|\s+(?:what\s+you|where\s+you|why\s+you|that\b"
+            r"|your\s+(?:point|logic|reasoning|concern|proposal|offer|plan)))",
+            _I,
+        ),
+        ("see",),
+    ),
     (
         re.compile(r"\bI\s+hear\s+you\b|\b(?:that\s+)?makes\s+sense\b|\bfair\s+point\b", _I),
         ("hear", "sense", "point"),

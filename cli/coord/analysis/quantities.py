@@ -344,6 +344,7 @@ class _Cue:
     end: int
     owner: str | None
     backward: bool
+    bound: bool = False  # names the amount just before it (`_bind_back`)
 
 
 def _cues(text: str) -> list[_Cue]:
@@ -387,7 +388,7 @@ def _owner(text: str, start: int, end: int, cues: list[_Cue], ends) -> str | Non
         return SPEAKER if word in ("me", "myself", "mine") else PARTNER
     cs, ce = _clause_bounds(text, start, ends)
     before = [c for c in cues if cs <= c.start and c.end <= start]
-    if before:
+    if before and not before[-1].bound:  # a bound cue ends the run of amounts it owns
         return before[-1].owner
     after = [c for c in cues if end <= c.start and c.end <= ce]
     if after and after[0].backward:
@@ -430,13 +431,66 @@ def _read(text: str, resources: tuple, projects: tuple | None) -> tuple[Quantity
     taken = [(r.start, r.end) for r in res] + [(p.start, p.end) for p in project_mentions]
     nums = find_numbers(text, taken)
     _block_project_numbers(text, project_mentions, nums)
-    cues = _cues(text)
     ends = _clause_ends(text)
-    out = []
+    spans = []
     for r, amount, start, end in _pair(text, res, nums):
         unit = _UNIT_SUFFIX.match(text, end)
-        if unit:
-            end = unit.end()
-        owner = _owner(text, start, end, cues, ends)
-        out.append(Quantity(r.name, amount, owner, (start, end)))
-    return tuple(out)
+        spans.append((r, amount, start, unit.end() if unit else end))
+    cues = _bind_back(text, _cues(text), [end for *_, end in spans])
+    out = [
+        Quantity(r.name, amount, _owner(text, start, end, cues, ends), (start, end))
+        for r, amount, start, end in spans
+    ]
+    out += _on_topic(text, res, nums, cues, spans)
+    return tuple(sorted(out, key=lambda q: q.span))
+
+
+# "on r1, I take 2 while you take 4": the resource is named first, then bare amounts owned
+# by a cue right before each ("as for r3: you get 4").
+_TOPIC_BEFORE = re.compile(r"\b(?:for|on|as\s+for|regarding|about|of|with)\s+(?:the\s+)?$", _I)
+_TOPIC_AFTER = re.compile(r"\s*[,:\-—–]?\s*$")
+_BARE_END = re.compile(
+    r"\s*(?:[,.;:!?)]|$|(?:and|while|but|whereas|then|units?|of\s+(?:it|them|those))\b)", _I
+)
+_SENTENCE = re.compile(r"[.!?;\n]")
+
+
+def _on_topic(text: str, res, nums, cues: list[_Cue], spans) -> list[Quantity]:
+    paired = {id(r) for r, *_ in spans}
+    used = {start for _, _, start, _ in spans}
+    out = []
+    for n in nums:
+        if n.blocked or n.start in used or any(s <= n.start < e for *_, s, e in spans):
+            continue
+        cue = next(
+            (c for c in cues if c.end <= n.start and not text[c.end : n.start].strip()), None
+        )
+        if cue is None or cue.owner is None or cue.backward or not _BARE_END.match(text, n.end):
+            continue
+        sentence = max((m.end() for m in _SENTENCE.finditer(text, 0, n.start)), default=0)
+        before = [r for r in res if sentence <= r.start and r.end <= cue.start]
+        if not before or id(before[-1]) in paired:
+            continue  # no resource named before, or the nearest one has its own amount
+        topic = before[-1]
+        first = next((c for c in cues if c.start >= topic.end), None)
+        if (
+            first is not None
+            and _TOPIC_BEFORE.search(text, 0, topic.start)
+            and _TOPIC_AFTER.match(text[topic.end : first.start])
+        ):
+            out.append(Quantity(topic.name, n.value, cue.owner, (n.start, n.end)))
+    return out
+
+
+# Between an amount and an owner that names it from behind: "9 r2 for me", "4 r3 is yours".
+_BACK_GAP = re.compile(r"\s*(?:(?:is|are|was|would\s+be|will\s+be|goes|go|going)\s+)?", _I)
+
+
+def _bind_back(text: str, cues: list[_Cue], ends: list[int]) -> list[_Cue]:
+    """Mark the cues that name the amount just before them ("3 r1 and 9 r2 for me, 4 r3
+    and 2 r1 for you"): such a cue is that amount's owner and not the owner of the amounts
+    that follow it ("4 r3" is not mine)."""
+    for c in cues:
+        if c.backward and any(e <= c.start and _BACK_GAP.fullmatch(text, e, c.start) for e in ends):
+            c.bound = True
+    return cues

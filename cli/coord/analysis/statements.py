@@ -360,6 +360,12 @@ def _agreed_to(ctx: _Ctx, view: _View, msg: _Msg) -> tuple[_Target | None, str]:
                 return _Target(m, m.stated), "partner's latest plan"
             if m.options:
                 return None, "ambiguous"
+            if m.agree is not None and msg.purchase is None:
+                # "that works for me" to my counter, then my "great, we're agreed": both
+                # agree to the same deal, the one the partner agreed to
+                target, how = _agreed_to(ctx, view, m)
+                if target is not None:
+                    return target, "what the partner agreed to"
     return None, "none"
 
 
