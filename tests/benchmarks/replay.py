@@ -286,6 +286,8 @@ def bench_replay(events: int, kinds: tuple[str, ...] = ("coord", "chat")) -> dic
         for kind in kinds:
             cmd = [sys.executable, __file__, "--build", kind, str(work), "--events", str(events)]
             subprocess.run(cmd, check=True, capture_output=True)
+        if hasattr(os, "sync"):
+            os.sync()  # the files just written are on disk, not flushed during a measurement
         return {kind: _pair(work / f"{kind}.jsonl") for kind in kinds}
 
 
