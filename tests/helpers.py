@@ -158,3 +158,13 @@ agents:
   bob: {backend: openai/gpt-4o-mini}
 seeds: [1]
 """
+
+
+# An interchange exchange whose rounds are not contiguous (a message of round 1 after
+# round 2 began): it cannot be streamed, so it is read again whole.
+OUT_OF_ORDER = [
+    {"game": PAPER_GAME, "agents": ["A", "B"]},
+    {"agent": "A", "round": 1, "text": "I take 9 r2."},
+    {"agent": "A", "round": 2, "text": "hello again"},
+    {"agent": "B", "round": 1, "text": "fine"},
+]

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from helpers import PAPER_GAME
+from helpers import OUT_OF_ORDER, PAPER_GAME
 
 from coord.analysis.exchange import (
     COORD,
@@ -215,13 +215,7 @@ def test_rounds_out_of_order_are_read_again_whole(tmp_path):
     from coord.analysis.exchange import OutOfOrder, open_exchange
     from coord.analysis.replay import replay_files
 
-    rows = [
-        {"game": PAPER_GAME, "agents": ["A", "B"]},
-        {"agent": "A", "round": 1, "text": "I take 9 r2."},
-        {"agent": "A", "round": 2, "text": "hello again"},
-        {"agent": "B", "round": 1, "text": "fine"},
-    ]
-    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    path = write_jsonl(tmp_path / "t.jsonl", OUT_OF_ORDER)
     with pytest.raises(OutOfOrder):
         list(open_exchange(path).rounds)
     whole = load_exchange(path)

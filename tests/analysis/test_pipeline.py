@@ -5,7 +5,7 @@ import dataclasses
 import json
 
 import pytest
-from helpers import PAPER_GAME
+from helpers import OUT_OF_ORDER, PAPER_GAME
 
 from coord.analysis import pipeline
 from coord.analysis.exchange import OutOfOrder, open_exchange
@@ -73,13 +73,7 @@ def test_two_processes_give_the_same_document_as_one(scarce_runs, tmp_path, metr
 
 
 def test_rounds_out_of_order_are_read_again_whole(tmp_path):
-    rows = [
-        {"game": PAPER_GAME, "agents": ["A", "B"]},
-        {"agent": "A", "round": 1, "text": "I take 9 r2."},
-        {"agent": "A", "round": 2, "text": "hello again"},
-        {"agent": "B", "round": 1, "text": "fine"},
-    ]
-    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    path = write_jsonl(tmp_path / "t.jsonl", OUT_OF_ORDER)
     with pipeline.ReadAhead(path) as source, pytest.raises(OutOfOrder):
         list(source.rounds)
     doc = replay_files([path], jobs=2)
