@@ -12,12 +12,18 @@ loader picks the model by `kind`.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from coord.scenario.spec import AgentSpec, LimitsSpec, PriceSpec, _Model
+from coord.scenario.spec import (
+    FOLDER_NAME,
+    AgentSpec,
+    LimitsSpec,
+    PriceSpec,
+    _Model,
+    folder_name,
+)
 from coord.spec.validate import PathError
 
 TOPOLOGIES = {
@@ -159,15 +165,13 @@ class ForecastScenario(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, name: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
-            raise ValueError("use letters, digits, '.', '_' or '-' (it names output folders)")
-        return name
+        return folder_name(name)
 
     @model_validator(mode="after")
     def _check(self) -> ForecastScenario:
         if not self.conditions:
             raise PathError(("conditions",), "declare at least one configuration")
         for name in self.conditions:
-            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            if not FOLDER_NAME.fullmatch(name):
                 raise PathError(("conditions", name), "use letters, digits, '.', '_' or '-'")
         return self

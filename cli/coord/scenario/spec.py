@@ -60,6 +60,16 @@ def parse_expectation(expr: str) -> tuple[str, str, float]:
     return metric, op, number
 
 
+FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # scenario and condition names
+
+
+def folder_name(name: str) -> str:
+    """``name`` when it can name an output folder, else a `ValueError` saying what can."""
+    if not FOLDER_NAME.fullmatch(name):
+        raise ValueError("use letters, digits, '.', '_' or '-' (it names output folders)")
+    return name
+
+
 class _Model(BaseModel):
     # strict: YAML already typed the values; pydantic must not turn "no" into False or
     # "012" into 12 behind the reader's back (YAML 1.1 surprises, DESIGN §5).
@@ -369,9 +379,7 @@ class Scenario(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, name: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
-            raise ValueError("use letters, digits, '.', '_' or '-' (it names output folders)")
-        return name
+        return folder_name(name)
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
