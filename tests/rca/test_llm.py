@@ -4,22 +4,12 @@ driven through the real SDK clients against the loopback fake server (no network
 import pytest
 from rcadata import small_case as _case
 
-from coord.backends.fake import FakeServer, Step
+from coord.backends.fake import Step
 from coord.errors import UsageError
 from coord.rca.lats import search
 
 pytest.importorskip("anthropic")
 pytest.importorskip("openai")
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    with FakeServer() as server:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.anthropic_url)
-        monkeypatch.setenv("OPENAI_BASE_URL", server.openai_url)
-        for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
-            monkeypatch.delenv(var, raising=False)
-        yield server
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])

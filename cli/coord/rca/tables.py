@@ -93,6 +93,9 @@ def read_metrics(path: Path, warnings: list[str], known: set[str] | None = None)
 
 
 def _bad_time(path: Path, bad: int, first: int, total: int, exc: str) -> None:
+    """Refuse a table with no data rows, or none with a readable timestamp."""
+    if total == 0:
+        raise InputError(f"{path.name} has a header but no data rows", file=str(path), line=2)
     if bad == total:
         raise InputError(
             f"no readable timestamp in {path.name} ({exc})",
@@ -120,8 +123,6 @@ def _read_wide(reader, header, path, clock, t_col, warnings, known) -> dict:
             continue
         times.append(t)
         rows.append([_float(row[i]) if i < len(row) else math.nan for i, _ in cols])
-    if total == 0:
-        raise InputError(f"{path.name} has a header but no data rows", file=str(path), line=2)
     _bad_time(path, bad, first, total, last_exc)
     if bad:
         warnings.append(
@@ -162,8 +163,6 @@ def _read_long(reader, path, clock, t_col, s_col, m_col, v_col, warnings) -> dic
             last_exc = str(exc)
             continue
         acc.setdefault(key, []).append((t, v))
-    if total == 0:
-        raise InputError(f"{path.name} has a header but no data rows", file=str(path), line=2)
     _bad_time(path, bad, first, total, last_exc)
     if bad:
         warnings.append(
