@@ -15,9 +15,14 @@ from coord.game.negotiation.metrics import game_metrics
 ROOT = Path(__file__).resolve().parents[1]
 SCARCE = ROOT / "scenarios" / "negotiation" / "scarce-0.5.yaml"
 
-PAPER_EXAMPLE = make_instance(
-    "paper-example",
-    [
+# The issue's worked example in the paper authors' instance form (v1 27, v2 27, collab_max 29).
+PAPER_GAME = {
+    "id": "paper-example",
+    "resource_costs": {"r1": 1.0, "r2": 1.5, "r3": 3.0},
+    "resource_supply": {"r1": 10, "r2": 10, "r3": 6},
+    "agent_budget": 18,
+    "max_resource_types": 2,
+    "agent_projects": [
         [
             {"name": "a", "requirements": {"r2": 3}, "reward": 9},
             {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
@@ -29,7 +34,10 @@ PAPER_EXAMPLE = make_instance(
             {"name": "c", "requirements": {"r2": 2}, "reward": 4},
         ],
     ],
-    agents=("alice", "bob"),
+}
+
+PAPER_EXAMPLE = make_instance(
+    "paper-example", PAPER_GAME["agent_projects"], agents=("alice", "bob")
 )
 
 
@@ -76,28 +84,6 @@ class Scripted(Agent):
     async def act(self, view):
         self.views.append(view)
         return self.script.pop(0) if self.script else self.then
-
-
-# The issue's worked example in the paper authors' instance form (v1 27, v2 27, collab_max 29).
-PAPER_GAME = {
-    "id": "paper-example",
-    "resource_costs": {"r1": 1.0, "r2": 1.5, "r3": 3.0},
-    "resource_supply": {"r1": 10, "r2": 10, "r3": 6},
-    "agent_budget": 18,
-    "max_resource_types": 2,
-    "agent_projects": [
-        [
-            {"name": "a", "requirements": {"r2": 3}, "reward": 9},
-            {"name": "b", "requirements": {"r3": 2, "r2": 3}, "reward": 4},
-            {"name": "c", "requirements": {"r3": 2, "r1": 1}, "reward": 1},
-        ],
-        [
-            {"name": "a", "requirements": {"r3": 3}, "reward": 1},
-            {"name": "b", "requirements": {"r1": 1, "r2": 3}, "reward": 9},
-            {"name": "c", "requirements": {"r2": 2}, "reward": 4},
-        ],
-    ],
-}
 
 
 class Hung(AssertionError):
