@@ -135,8 +135,8 @@ class _View:
 class _Ctx:
     """The messages read so far, round by round, and what referents resolve through.
 
-    Memory stays bounded however long the exchange: `add` reads one round into a `_View`
-    and only the latest two views are kept; a referent reaching further back resolves
+    Memory stays bounded however long the exchange: `add_read` takes one read round into a
+    `_View` and only the latest two views are kept; a referent reaching further back resolves
     through indexes that keep the latest `WINDOW` messages by id, the latest `WINDOW`
     ``propose`` messages by their run-wide number (coord's ledger numbers proposals across
     rounds) and the run's first `WINDOW` proposals.
@@ -153,13 +153,9 @@ class _Ctx:
         self._n_propose = 0
         self.first_proposals: list[_Msg] = []
 
-    def add(self, rnd: Round) -> _View | None:
-        """Read a round's messages; None when the round cannot be read (no instance, or
-        not a pair of agents)."""
-        return self.add_read(rnd, read_round(rnd, self.agents))
-
     def add_read(self, rnd: Round, msgs: list[_Msg] | None) -> _View | None:
-        """`add` for a round whose messages were read already (`read_round`)."""
+        """Index a round whose messages were read (`read_round`, here or in the reading
+        process); None when the round could not be read."""
         if msgs is None:
             return None
         agents = (self.agents[0], self.agents[1])
